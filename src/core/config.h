@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace imgpipe {
+
+// All configuration, one struct of sub-structs. The default member initialisers are the documented
+// defaults (README "Configuration"); src/core/config.cpp binds every field to a flag and an
+// IMGPIPE_* environment variable. No other code reads the environment.
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    uint16_t port = 8000;
+    int io_threads = 1;            // threads that parse, route and write (never decode images)
+    std::string public_url;        // base of the links in `url`; empty: http://<Host header>
+    int header_timeout_ms = 10000; // whole request header must arrive within this
+    int body_idle_timeout_ms = 15000; // a body read that makes no progress for this long is cut
+    int shutdown_grace_ms = 10000;    // SIGTERM: in-flight requests get this long to finish
+};
+
+struct LimitsConfig {
+    uint64_t max_upload_bytes = 50ull * 1024 * 1024;
+    uint64_t max_source_pixels = 50'000'000; // checked after the header-only open, before decoding
+    int max_output_width = 8192;             // also bounds every intermediate size of a chain
+    int max_output_height = 8192;
+    int max_ops = 16;
+    int processing_timeout_ms = 30000; // per transform, enforced inside libvips evaluation
+};
+
+struct WorkersConfig {
+    int threads = 2;          // image work threads (the bounded pool)
+    int queue = 32;           // jobs waiting beyond the running ones; more answer 503 at once
+    int vips_concurrency = 1; // libvips threads per job; threads x vips_concurrency ~ cores
+};
+
+struct FetchConfig {
+    bool allow_private_networks = false; // allow link uploads from loopback/private addresses
+    int connect_timeout_ms = 5000;
+    int total_timeout_ms = 15000;
+    int max_redirects = 3;
+};
+
+struct StorageConfig {
+    std::string data_dir = "./data";
+};
+
+struct SigningConfig {
+    std::string secret;         // empty: generated on first run and kept in <data_dir>/secret
+    int url_expiry_s = 3600;    // lifetime of the signed `url` links
+    bool public_bytes = true;   // /bytes/<id> without a signature is allowed
+};
+
+struct OutputConfig {
+    int jpeg_quality = 85;
+    int webp_quality = 80;
+    int avif_quality = 50;
+    int avif_effort = 2; // 0 (fast) .. 9 (slow); AVIF encoding is the slowest step by far
+    int png_compression = 6;
+};
+
+struct Config {
+    ServerConfig server;
+    LimitsConfig limits;
+    WorkersConfig workers;
+    FetchConfig fetch;
+    StorageConfig storage;
+    SigningConfig signing;
+    OutputConfig output;
+};
+
+} // namespace imgpipe

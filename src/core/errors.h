@@ -1,0 +1,45 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace imgpipe {
+
+// Every failure a client can cause or see. http/error_response.cpp maps each code to a status with
+// a switch that has no default, so a new code that is not mapped fails to compile.
+enum class ErrorCode {
+    bad_request,       // malformed request: missing or duplicate field, bad form body
+    invalid_chain,     // an op chain that does not parse (the message names the op)
+    too_many_ops,      // chain longer than limits.max_ops
+    url_not_allowed,   // link upload to a refused scheme or address
+    forbidden,         // bad or expired signature
+    not_found,         // unknown id or route
+    method_not_allowed,
+    payload_too_large, // request body over the upload limit
+    image_too_large,   // source pixels over the limit
+    output_too_large,  // a chain that would produce an image over the output limits
+    unsupported_media, // not an image, or a format that is not accepted
+    undecodable,       // recognised format, but the data is broken
+    fetch_failed,      // link download failed
+    overloaded,        // worker queue full
+    timeout,           // processing took longer than limits.processing_timeout_ms
+    storage_full,      // no space left for the object
+    storage_unavailable,
+    internal,
+};
+
+std::string_view error_code_name(ErrorCode code);
+
+// The one exception type core code throws. `what()` is the public message: it must never carry
+// internal paths or library internals.
+class Error : public std::runtime_error {
+public:
+    Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    ErrorCode code() const { return code_; }
+
+private:
+    ErrorCode code_;
+};
+
+} // namespace imgpipe

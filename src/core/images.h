@@ -1,0 +1,39 @@
+#pragma once
+
+#include "core/config.h"
+#include "core/ops/op.h"
+#include "core/pipeline/plan.h"
+#include "core/storage/spool.h"
+#include "core/storage/storage.h"
+
+#include <string>
+
+namespace imgpipe {
+
+// The image use cases, independent of how requests arrive (HTTP handlers and the CLI call these).
+// Every method does blocking work (decoding, disk): call them from the worker pool.
+class ImageService {
+public:
+    ImageService(Storage& storage, const Config& config) : storage_(storage), config_(config) {}
+
+    // Checks an uploaded or downloaded file (format, pixel limit, full decode) and stores it as a
+    // new original. Throws Error; the spool's temp file is removed on failure.
+    ObjectInfo ingest(Spool& spool, const std::string& filename);
+
+    struct Transformed {
+        ObjectInfo info;
+        bool created = false; // false: the derivative already existed
+    };
+    // Returns the stored derivative `<id>/<canonical chain>`, computing and storing it if needed.
+    // An empty chain is the original itself.
+    Transformed transform(const std::string& id, const Chain& chain);
+
+private:
+    Storage& storage_;
+    const Config& config_;
+};
+
+// "photo.jpeg" + png -> "photo.png"
+std::string derived_filename(const std::string& original, Format format);
+
+} // namespace imgpipe

@@ -1,0 +1,77 @@
+#include "core/ops/rotate.h"
+
+#include "core/errors.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <regex>
+
+namespace imgpipe {
+
+namespace {
+// Angles are kept to 1e-6 degree: finer differences cannot change a single pixel of any image
+// within the output limits, and it keeps "10", "10.0" and "370" one canonical string.
+constexpr double kResolution = 1e6;
+
+double normalise(double d) {
+    double r = std::fmod(d, 360.0);
+    if (r < 0) r += 360.0;
+    r = std::round(r * kResolution) / kResolution;
+    if (r >= 360.0) r -= 360.0;
+    return r == 0 ? 0.0 : r; // no "-0"
+}
+} // namespace
+
+Rotate Rotate::parse(std::string_view args) {
+    // Plain decimal only: no hex floats, exponents, "inf" or "nan", which strtod would accept.
+    static const std::regex number(R"(^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})$)");
+    const std::string s(args);
+    if (!std::regex_match(s, number)) {
+        throw Error(ErrorCode::invalid_chain, "expects an angle in degrees, like rotate:90 or rotate:-12.5");
+    }
+    const size_t start = s[0] == '+' ? 1 : 0; // from_chars rejects a leading '+'
+    double value = 0;
+    auto [end, ec] = std::from_chars(s.data() + start, s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(value)) {
+        throw Error(ErrorCode::invalid_chain, "expects a finite angle in degrees");
+    }
+    return Rotate{normalise(value)};
+}
+
+std::string Rotate::canonical() const {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", degrees);
+    std::string s(buf);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.') s.pop_back();
+    return "rotate:" + s;
+}
+
+bool Rotate::is_right_angle() const { return std::fmod(degrees, 90.0) == 0; }
+
+std::pair<int, int> Rotate::output_size(int w, int h) const {
+    if (degrees == 90 || degrees == 270) return {h, w};
+    if (is_right_angle()) return {w, h};
+    const double r = degrees * M_PI / 180.0;
+    const double c = std::abs(std::cos(r)), s = std::abs(std::sin(r));
+    return {static_cast<int>(std::ceil(w * c + h * s)), static_cast<int>(std::ceil(w * s + h * c))};
+}
+
+vips::VImage Rotate::apply(const vips::VImage& in) const {
+    using vips::VImage;
+    if (degrees == 0) return in;
+    // libvips turns clockwise for positive angles; ours are counter-clockwise.
+    if (degrees == 90) return in.rot(VIPS_ANGLE_D270);
+    if (degrees == 180) return in.rot(VIPS_ANGLE_D180);
+    if (degrees == 270) return in.rot(VIPS_ANGLE_D90);
+
+    // Interpolating across the new transparent edge needs premultiplied alpha, otherwise the
+    // border pixels darken towards the transparent black of the corners.
+    VImage img = in.has_alpha() ? in : in.bandjoin_const({255.0});
+    const std::vector<double> transparent(static_cast<size_t>(img.bands()), 0.0);
+    img = img.premultiply().rotate(-degrees, VImage::option()->set("background", transparent));
+    return img.unpremultiply().cast(in.format());
+}
+
+} // namespace imgpipe

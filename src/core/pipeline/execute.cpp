@@ -1,0 +1,67 @@
+#include "core/pipeline/execute.h"
+
+#include "core/errors.h"
+#include "core/pipeline/save.h"
+
+#include <spdlog/spdlog.h>
+
+namespace imgpipe {
+
+using vips::VImage;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// libvips emits "eval" on an image while it computes it; killing the image makes the running
+// sink stop and return an error.
+void on_eval(VipsImage* image, VipsProgress*, void* deadline) {
+    if (Clock::now() > *static_cast<Clock::time_point*>(deadline)) vips_image_set_kill(image, TRUE);
+}
+
+void watch(const VImage& img, Clock::time_point* deadline) {
+    vips_image_set_progress(img.get_image(), TRUE);
+    g_signal_connect(img.get_image(), "eval", G_CALLBACK(on_eval), deadline);
+}
+
+// An affine rotate followed by a resize or another rotate is pathologically slow as one lazy
+// graph (every thin output strip re-reads a tall input region): render the rotation first.
+bool must_materialise(const std::vector<Op>& ops, size_t i) {
+    const auto* r = std::get_if<Rotate>(&ops[i]);
+    if (!r || r->is_right_angle()) return false;
+    for (size_t j = i + 1; j < ops.size(); ++j) {
+        if (!std::holds_alternative<Convert>(ops[j])) return true;
+    }
+    return false;
+}
+
+} // namespace
+
+Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
+                Clock::time_point deadline) {
+    try {
+        VImage img = plan.shrink_on_load
+                         ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
+                         : load_full(path);
+        for (size_t i = 0; i < plan.ops.size(); ++i) {
+            img = std::visit([&](const auto& op) { return op.apply(img); }, plan.ops[i]);
+            if (must_materialise(plan.ops, i)) {
+                watch(img, &deadline);
+                img = img.copy_memory();
+            }
+        }
+        if (!format_has_alpha(plan.output)) img = flatten_onto_white(img);
+        watch(img, &deadline);
+        Encoded out{encode(img, plan.output, output), plan.output, img.width(), img.height()};
+        return out;
+    } catch (const vips::VError& e) {
+        vips_error_clear();
+        if (Clock::now() > deadline) {
+            throw Error(ErrorCode::timeout, "processing took longer than the configured limit");
+        }
+        spdlog::warn("transform failed: {}", e.what());
+        throw Error(ErrorCode::undecodable, "the image could not be processed: its data is corrupt "
+                                            "or truncated");
+    }
+}
+
+} // namespace imgpipe

@@ -1,0 +1,141 @@
+#include "core/pipeline/load.h"
+
+#include "core/errors.h"
+
+#include <cstring>
+
+namespace imgpipe {
+
+using vips::VImage;
+
+namespace {
+
+struct LoaderKind {
+    const char* loader; // vips-loader prefix
+    const char* mime;
+    Format output;
+};
+
+constexpr LoaderKind kLoaders[] = {
+    {"jpegload", "image/jpeg", Format::jpeg}, {"pngload", "image/png", Format::png},
+    {"webpload", "image/webp", Format::webp}, {"gifload", "image/gif", Format::gif},
+    {"tiffload", "image/tiff", Format::tiff},
+};
+
+// Loader errors are libvips internals (they may contain paths): log-worthy, never public.
+[[noreturn]] void undecodable() {
+    vips_error_clear();
+    throw Error(ErrorCode::undecodable, "the image data is corrupt or truncated");
+}
+
+} // namespace
+
+SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
+    // find_load skips blocked loaders, so SVG, PDF and friends look like "not an image".
+    if (vips_foreign_find_load(path.c_str()) == nullptr) {
+        vips_error_clear();
+        throw Error(ErrorCode::unsupported_media,
+                    "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");
+    }
+    VImage img;
+    try {
+        img = VImage::new_from_file(path.c_str(),
+                                    VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    } catch (const vips::VError&) {
+        undecodable();
+    }
+    const uint64_t pixels = static_cast<uint64_t>(img.width()) * static_cast<uint64_t>(img.height());
+    if (pixels > limits.max_source_pixels) {
+        throw Error(ErrorCode::image_too_large,
+                    "the image is " + std::to_string(img.width()) + "x" +
+                        std::to_string(img.height()) + " (" + std::to_string(pixels) +
+                        " pixels); at most " + std::to_string(limits.max_source_pixels) +
+                        " pixels are accepted");
+    }
+
+    SourceInfo info;
+    const char* loader = nullptr;
+    if (img.get_typeof("vips-loader") != 0) loader = img.get_string("vips-loader");
+    bool known = false;
+    for (const auto& k : kLoaders) {
+        if (loader && std::strncmp(loader, k.loader, std::strlen(k.loader)) == 0) {
+            info.mime = k.mime;
+            info.default_output = k.output;
+            known = true;
+        }
+    }
+    if (!known && loader && std::strncmp(loader, "heifload", 8) == 0) {
+        const bool av1 = img.get_typeof("heif-compression") != 0 &&
+                         std::strcmp(img.get_string("heif-compression"), "av1") == 0;
+        info.mime = av1 ? "image/avif" : "image/heic";
+        info.default_output = av1 ? Format::avif : Format::jpeg;
+        known = true;
+    }
+    if (!known) throw Error(ErrorCode::unsupported_media, "unsupported image format");
+
+    info.orientation = img.get_typeof(VIPS_META_ORIENTATION) != 0
+                           ? img.get_int(VIPS_META_ORIENTATION)
+                           : 1;
+    const bool swaps = info.orientation >= 5 && info.orientation <= 8;
+    info.width = swaps ? img.height() : img.width();
+    info.height = swaps ? img.width() : img.height();
+    return info;
+}
+
+void verify_decodable(const std::string& path) {
+    try {
+        VImage small = VImage::thumbnail(
+            path.c_str(), 64, VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR));
+        (void)small.avg(); // forces every pixel of the source through the decoder
+    } catch (const vips::VError&) {
+        undecodable();
+    }
+}
+
+VImage normalise_colour(const VImage& in) {
+    VImage img = in;
+    if (img.get_typeof(VIPS_META_ICC_NAME) != 0) {
+        try {
+            img = img.icc_transform("srgb", VImage::option()
+                                                ->set("embedded", true)
+                                                ->set("intent", VIPS_INTENT_RELATIVE));
+        } catch (const vips::VError&) {
+            vips_error_clear(); // a broken profile: fall back to the plain conversion below
+            img = in;
+        }
+    }
+    const auto interp = img.interpretation();
+    const bool grey = interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16;
+    if (grey) {
+        if (img.format() != VIPS_FORMAT_UCHAR) img = img.colourspace(VIPS_INTERPRETATION_B_W);
+    } else if (interp != VIPS_INTERPRETATION_sRGB || img.format() != VIPS_FORMAT_UCHAR) {
+        img = img.colourspace(VIPS_INTERPRETATION_sRGB);
+    }
+    if (img.format() != VIPS_FORMAT_UCHAR) img = img.cast(VIPS_FORMAT_UCHAR);
+    return img;
+}
+
+VImage load_full(const std::string& path) {
+    try {
+        VImage img = VImage::new_from_file(path.c_str(),
+                                           VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR));
+        return normalise_colour(img.autorot());
+    } catch (const vips::VError&) {
+        undecodable();
+    }
+}
+
+VImage load_shrunk(const std::string& path, int width, int height) {
+    try {
+        VImage img = VImage::thumbnail(path.c_str(), width,
+                                       VImage::option()
+                                           ->set("height", height)
+                                           ->set("size", VIPS_SIZE_DOWN)
+                                           ->set("fail_on", VIPS_FAIL_ON_ERROR));
+        return normalise_colour(img);
+    } catch (const vips::VError&) {
+        undecodable();
+    }
+}
+
+} // namespace imgpipe

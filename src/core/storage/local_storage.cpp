@@ -1,0 +1,138 @@
+#include "core/storage/local_storage.h"
+
+#include "core/errors.h"
+#include "core/hash.h"
+#include "core/ids.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace imgpipe {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A canonical chain as one file name: bytes outside [A-Za-z0-9:,._x-] become %XX, and names too
+// long for the file system become a hash (the full id is kept in the metadata).
+std::string encode_name(std::string_view chain) {
+    std::string out;
+    for (unsigned char c : chain) {
+        if (std::isalnum(c) || c == ':' || c == ',' || c == '_' || c == '-' ||
+            (c == '.' && !out.empty())) {
+            out += static_cast<char>(c);
+        } else {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+    }
+    if (out.size() > 200) out = "h-" + sha256_hex(chain);
+    return out;
+}
+
+void fsync_dir(const fs::path& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+class FileReader final : public BlobReader {
+public:
+    FileReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
+    ~FileReader() override { ::close(fd_); }
+    uint64_t size() const override { return size_; }
+    int native_fd() const override { return fd_; }
+    size_t read(char* buf, size_t n) override {
+        ssize_t r;
+        do {
+            r = ::read(fd_, buf, n);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) throw std::runtime_error("read failed");
+        return static_cast<size_t>(r);
+    }
+
+private:
+    int fd_;
+    uint64_t size_;
+};
+
+} // namespace
+
+LocalStorage::LocalStorage(fs::path root) : root_(std::move(root)) {
+    fs::create_directories(root_ / "objects");
+    fs::create_directories(root_ / "tmp");
+    for (const auto& entry : fs::directory_iterator(root_ / "tmp")) fs::remove_all(entry.path());
+}
+
+fs::path LocalStorage::blob_path(const std::string& id) const {
+    const auto slash = id.find('/');
+    const std::string uuid = id.substr(0, slash);
+    if (!is_image_id(uuid)) throw Error(ErrorCode::not_found, "no image with this id");
+    const fs::path dir = root_ / "objects" / uuid;
+    if (slash == std::string::npos) return dir / "original";
+    const std::string chain = id.substr(slash + 1);
+    if (chain.empty()) throw Error(ErrorCode::not_found, "no image with this id");
+    return dir / encode_name(chain);
+}
+
+std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
+    std::ifstream in{blob_path(id).string() + ".json"};
+    if (!in) return std::nullopt;
+    try {
+        return nlohmann::json::parse(in).get<ObjectInfo>();
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt; // cannot happen for files we renamed into place whole
+    }
+}
+
+void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp) {
+    const fs::path blob = blob_path(info.id);
+    fs::create_directories(blob.parent_path());
+    TempFile meta(temp_dir());
+    meta.write(nlohmann::json(info).dump());
+    meta.sync_and_close();
+    // Blob first, metadata last: head() sees an object only after both are in place.
+    fs::rename(blob_tmp, blob);
+    fs::rename(meta.release(), blob.string() + ".json");
+    fsync_dir(blob.parent_path());
+}
+
+void LocalStorage::put_file(const ObjectInfo& info, const fs::path& file) {
+    try {
+        commit(info, file);
+    } catch (...) {
+        fs::remove(file);
+        throw;
+    }
+}
+
+void LocalStorage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
+    TempFile blob(temp_dir());
+    blob.write(bytes);
+    blob.sync_and_close();
+    commit(info, blob.path());
+    blob.release();
+}
+
+std::unique_ptr<BlobReader> LocalStorage::open(const std::string& id) {
+    if (!head(id)) return nullptr;
+    const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    struct stat st {};
+    ::fstat(fd, &st);
+    return std::make_unique<FileReader>(fd, static_cast<uint64_t>(st.st_size));
+}
+
+LocalFile LocalStorage::local_file(const std::string& id) {
+    return LocalFile{blob_path(id), nullptr};
+}
+
+} // namespace imgpipe

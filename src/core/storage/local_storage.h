@@ -1,0 +1,33 @@
+#pragma once
+
+#include "core/storage/storage.h"
+
+namespace imgpipe {
+
+// Objects on local disk under <root>/objects/<uuid>/: the original as "original", each derivative
+// under its percent-encoded canonical chain, and metadata beside each as "<name>.json". Writes go
+// to <root>/tmp, are fsynced and renamed into place, blob first and metadata last, so an object is
+// visible only when complete. Ids are validated (a UUID, then a chain whose encoded name cannot
+// contain '/' or be "." or ".."), so no id reaches outside the root.
+class LocalStorage final : public Storage {
+public:
+    // Creates the directories and removes temp files left by an earlier crash.
+    explicit LocalStorage(std::filesystem::path root);
+
+    std::optional<ObjectInfo> head(const std::string& id) override;
+    void put_file(const ObjectInfo& info, const std::filesystem::path& file) override;
+    void put_bytes(const ObjectInfo& info, std::string_view bytes) override;
+    std::unique_ptr<BlobReader> open(const std::string& id) override;
+    LocalFile local_file(const std::string& id) override;
+    std::filesystem::path temp_dir() const override { return root_ / "tmp"; }
+
+    // The blob path of an id (no check that it exists); throws Error(not_found) for a bad id.
+    std::filesystem::path blob_path(const std::string& id) const;
+
+private:
+    void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp);
+
+    std::filesystem::path root_;
+};
+
+} // namespace imgpipe

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "core/hash.h"
+#include "core/storage/temp_file.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace imgpipe {
+
+// Bytes of an incoming image (upload or link download) written to a temp file as they arrive,
+// with their MD5 and count kept on the way, and the byte limit enforced on every append.
+class Spool {
+public:
+    Spool(const std::filesystem::path& dir, uint64_t max_bytes) : file_(dir), max_bytes_(max_bytes) {}
+
+    void append(std::string_view data); // throws Error(payload_too_large), Error(storage_full)
+    void finish();                      // fsync + close; call before handing the file on
+
+    TempFile& file() { return file_; }
+    uint64_t size() const { return size_; }
+    const std::string& md5_hex() const { return md5_hex_; } // valid after finish()
+
+private:
+    TempFile file_;
+    Md5 md5_;
+    uint64_t size_ = 0;
+    uint64_t max_bytes_;
+    std::string md5_hex_;
+};
+
+} // namespace imgpipe

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "core/storage/temp_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imgpipe {
+
+// What is kept beside every stored object; the JSON API returns these fields.
+struct ObjectInfo {
+    std::string id;           // "<uuid>" or "<uuid>/<canonical chain>"
+    std::string content_type; // "image/jpeg", ...
+    uint64_t content_length = 0;
+    std::string etag; // quoted MD5 of the stored bytes, as S3 reports it
+    std::string filename;
+    int width = 0;
+    int height = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ObjectInfo, id, content_type, content_length, etag, filename,
+                                   width, height)
+
+// A local file holding an object's bytes; `temp` owns it when it is a download of a remote object.
+struct LocalFile {
+    std::filesystem::path path;
+    std::shared_ptr<TempFile> temp;
+};
+
+// An open stored object, for streaming its bytes out.
+class BlobReader {
+public:
+    virtual ~BlobReader() = default;
+    virtual uint64_t size() const = 0;
+    virtual int native_fd() const { return -1; } // a file descriptor for sendfile(2), if any
+    virtual size_t read(char* buf, size_t n) = 0; // 0 at the end
+};
+
+// Where originals and derivatives live. An object is visible only once complete (put_* are
+// atomic), and everything acknowledged survives a restart.
+class Storage {
+public:
+    virtual ~Storage() = default;
+
+    // Metadata of an object, or nullopt if there is none.
+    virtual std::optional<ObjectInfo> head(const std::string& id) = 0;
+    // Stores the file at `file` (consumed: moved or deleted) under info.id.
+    virtual void put_file(const ObjectInfo& info, const std::filesystem::path& file) = 0;
+    virtual void put_bytes(const ObjectInfo& info, std::string_view bytes) = 0;
+    // Opens the bytes of an object, or nullptr if there is none.
+    virtual std::unique_ptr<BlobReader> open(const std::string& id) = 0;
+    // A local file with the object's bytes for libvips to decode (remote backends download it).
+    virtual LocalFile local_file(const std::string& id) = 0;
+    // Where uploads and downloads are spooled before put_file.
+    virtual std::filesystem::path temp_dir() const = 0;
+};
+
+} // namespace imgpipe
