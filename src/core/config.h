@@ -15,6 +15,8 @@ struct ServerConfig {
     std::string public_url;        // base of the links in `url`; empty: http://<Host header>
     int header_timeout_ms = 10000; // whole request header must arrive within this
     int body_idle_timeout_ms = 15000; // a body read that makes no progress for this long is cut
+    int body_timeout_ms = 300000;     // a whole request body must arrive within this
+    int write_timeout_ms = 60000;     // a response must be taken by the client within this
     int shutdown_grace_ms = 10000;    // SIGTERM: in-flight requests get this long to finish
 };
 

@@ -9,6 +9,7 @@
 namespace imgpipe {
 
 ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
+    spool.finish();
     if (spool.size() == 0) throw Error(ErrorCode::unsupported_media, "the file is empty");
     const std::string path = spool.file().path().string();
     const SourceInfo source = probe_image(path, config_.limits);

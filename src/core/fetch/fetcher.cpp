@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "core/fetch/address_policy.h"
+#include "core/filename.h"
 
 #include <curl/curl.h>
 
@@ -71,13 +72,7 @@ std::string filename_from_url(const std::string& url) {
         name = percent_decode(p.substr(p.rfind('/') + 1));
         curl_free(path);
     }
-    // A file name is data for JSON and Content-Disposition: control bytes and separators go.
-    std::string clean;
-    for (unsigned char c : name) {
-        if (c >= 0x20 && c != 0x7f && c != '/' && c != '\\' && c != '"') clean += static_cast<char>(c);
-    }
-    if (clean.size() > 255) clean.resize(255);
-    return clean.empty() || clean == "." || clean == ".." ? "image" : clean;
+    return sanitize_filename(name);
 }
 
 Download Fetcher::fetch(const std::string& url, const std::filesystem::path& temp_dir) const {

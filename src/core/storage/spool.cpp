@@ -15,6 +15,8 @@ void Spool::append(std::string_view data) {
 }
 
 void Spool::finish() {
+    if (finished_) return;
+    finished_ = true;
     file_.sync_and_close();
     md5_hex_ = md5_.hex();
 }

@@ -17,7 +17,7 @@ public:
     Spool(const std::filesystem::path& dir, uint64_t max_bytes) : file_(dir), max_bytes_(max_bytes) {}
 
     void append(std::string_view data); // throws Error(payload_too_large), Error(storage_full)
-    void finish();                      // fsync + close; call before handing the file on
+    void finish(); // fsync + close; call before handing the file on (a second call does nothing)
 
     TempFile& file() { return file_; }
     uint64_t size() const { return size_; }
@@ -29,6 +29,7 @@ private:
     uint64_t size_ = 0;
     uint64_t max_bytes_;
     std::string md5_hex_;
+    bool finished_ = false;
 };
 
 } // namespace imgpipe

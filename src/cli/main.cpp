@@ -1,0 +1,40 @@
+// The composition root: parses the command line and hands a Config to the chosen subcommand.
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/pipeline/vips_setup.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace imgpipe;
+    Config serve_config, transform_config;
+    CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
+    app.require_subcommand(1);
+
+    auto* serve = app.add_subcommand("serve", "run the HTTP service");
+    bool print_config = false;
+    serve->add_flag("--print-config", print_config, "print the effective configuration and exit");
+    cli::bind_server_options(*serve, serve_config);
+
+    auto* transform = app.add_subcommand("transform", "apply an op chain to a file, offline");
+    cli::TransformArgs args;
+    transform->add_option("input", args.input, "source image")->required();
+    transform->add_option("output", args.output, "where to write the result")->required();
+    transform->add_option("ops", args.chain, "op chain, e.g. 'rotate:10|convert:png|scale:200x100'")
+        ->required();
+    transform->add_flag("--literal", args.literal, "run every op at full resolution, in order");
+    cli::bind_engine_options(*transform, transform_config);
+
+    CLI11_PARSE(app, argc, argv);
+    const Config& config = serve->parsed() ? serve_config : transform_config;
+    try {
+        cli::validate(config);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "imgpipe: " << e.what() << "\n";
+        return 2;
+    }
+    start_vips(argv[0], config.workers.vips_concurrency);
+    return serve->parsed() ? cli::serve(config, print_config) : cli::transform(config, args);
+}

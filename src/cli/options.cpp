@@ -1,0 +1,130 @@
+#include "cli/options.h"
+
+#include <stdexcept>
+
+namespace imgpipe::cli {
+
+void bind_engine_options(CLI::App& app, Config& c) {
+    auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
+                      const std::string& help) {
+        app.add_option(flag, field, help)->envname(env)->capture_default_str();
+    };
+    auto& l = c.limits;
+    opt("--max-upload-bytes", l.max_upload_bytes, "IMGPIPE_MAX_UPLOAD_BYTES", "largest accepted upload or download");
+    opt("--max-source-pixels", l.max_source_pixels, "IMGPIPE_MAX_SOURCE_PIXELS", "largest source image, in pixels (checked before decoding)");
+    opt("--max-output-width", l.max_output_width, "IMGPIPE_MAX_OUTPUT_WIDTH", "widest result");
+    opt("--max-output-height", l.max_output_height, "IMGPIPE_MAX_OUTPUT_HEIGHT", "tallest result");
+    opt("--max-ops", l.max_ops, "IMGPIPE_MAX_OPS", "most ops in one chain");
+    opt("--processing-timeout-ms", l.processing_timeout_ms, "IMGPIPE_PROCESSING_TIMEOUT_MS", "time limit of one transform");
+    auto& o = c.output;
+    opt("--jpeg-quality", o.jpeg_quality, "IMGPIPE_JPEG_QUALITY", "JPEG quality 1-100");
+    opt("--webp-quality", o.webp_quality, "IMGPIPE_WEBP_QUALITY", "WebP quality 1-100");
+    opt("--avif-quality", o.avif_quality, "IMGPIPE_AVIF_QUALITY", "AVIF quality 1-100");
+    opt("--avif-effort", o.avif_effort, "IMGPIPE_AVIF_EFFORT", "AVIF encoder effort 0-9");
+    opt("--png-compression", o.png_compression, "IMGPIPE_PNG_COMPRESSION", "PNG zlib level 0-9");
+}
+
+void bind_server_options(CLI::App& app, Config& c) {
+    auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
+                      const std::string& help) {
+        app.add_option(flag, field, help)->envname(env)->capture_default_str();
+    };
+    auto& s = c.server;
+    opt("--host", s.host, "IMGPIPE_HOST", "address to listen on");
+    opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
+    opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
+    opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` (default: http://<Host header>)");
+    opt("--header-timeout-ms", s.header_timeout_ms, "IMGPIPE_HEADER_TIMEOUT_MS", "request headers must arrive within this");
+    opt("--body-idle-timeout-ms", s.body_idle_timeout_ms, "IMGPIPE_BODY_IDLE_TIMEOUT_MS", "a stalled request body is cut after this");
+    opt("--body-timeout-ms", s.body_timeout_ms, "IMGPIPE_BODY_TIMEOUT_MS", "a whole request body must arrive within this");
+    opt("--write-timeout-ms", s.write_timeout_ms, "IMGPIPE_WRITE_TIMEOUT_MS", "a response must be taken within this");
+    opt("--shutdown-grace-ms", s.shutdown_grace_ms, "IMGPIPE_SHUTDOWN_GRACE_MS", "time for requests in flight at SIGTERM");
+    auto& w = c.workers;
+    opt("--workers", w.threads, "IMGPIPE_WORKERS", "image worker threads");
+    opt("--queue", w.queue, "IMGPIPE_QUEUE", "jobs allowed to wait; more are answered 503");
+    opt("--vips-concurrency", w.vips_concurrency, "IMGPIPE_VIPS_CONCURRENCY", "libvips threads per job");
+    auto& f = c.fetch;
+    opt("--allow-private-networks", f.allow_private_networks, "IMGPIPE_ALLOW_PRIVATE_NETWORKS", "let link uploads reach loopback and private addresses");
+    opt("--fetch-connect-timeout-ms", f.connect_timeout_ms, "IMGPIPE_FETCH_CONNECT_TIMEOUT_MS", "link download connect timeout");
+    opt("--fetch-timeout-ms", f.total_timeout_ms, "IMGPIPE_FETCH_TIMEOUT_MS", "link download total timeout");
+    opt("--fetch-max-redirects", f.max_redirects, "IMGPIPE_FETCH_MAX_REDIRECTS", "redirects a link may take");
+    opt("--data", c.storage.data_dir, "IMGPIPE_DATA_DIR", "directory for stored images");
+    opt("--secret", c.signing.secret, "IMGPIPE_SECRET", "HMAC key of signed links (default: generated in <data>/secret)");
+    opt("--url-expiry-s", c.signing.url_expiry_s, "IMGPIPE_URL_EXPIRY_S", "lifetime of signed links");
+    opt("--public-bytes", c.signing.public_bytes, "IMGPIPE_PUBLIC_BYTES", "serve /bytes/ without a signature");
+    bind_engine_options(app, c);
+}
+
+void validate(const Config& c) {
+    auto positive = [](long long v, const char* name) {
+        if (v <= 0) throw std::invalid_argument(std::string(name) + " must be positive");
+    };
+    auto range = [](int v, int lo, int hi, const char* name) {
+        if (v < lo || v > hi) {
+            throw std::invalid_argument(std::string(name) + " must be between " + std::to_string(lo) +
+                                        " and " + std::to_string(hi));
+        }
+    };
+    positive(c.server.io_threads, "io-threads");
+    positive(c.server.header_timeout_ms, "header-timeout-ms");
+    positive(c.server.body_idle_timeout_ms, "body-idle-timeout-ms");
+    positive(c.server.body_timeout_ms, "body-timeout-ms");
+    positive(c.server.write_timeout_ms, "write-timeout-ms");
+    positive(static_cast<long long>(c.limits.max_upload_bytes), "max-upload-bytes");
+    positive(static_cast<long long>(c.limits.max_source_pixels), "max-source-pixels");
+    positive(c.limits.max_output_width, "max-output-width");
+    positive(c.limits.max_output_height, "max-output-height");
+    positive(c.limits.max_ops, "max-ops");
+    positive(c.limits.processing_timeout_ms, "processing-timeout-ms");
+    positive(c.workers.threads, "workers");
+    range(c.workers.queue, 0, 1'000'000, "queue");
+    positive(c.workers.vips_concurrency, "vips-concurrency");
+    positive(c.fetch.connect_timeout_ms, "fetch-connect-timeout-ms");
+    positive(c.fetch.total_timeout_ms, "fetch-timeout-ms");
+    range(c.fetch.max_redirects, 0, 20, "fetch-max-redirects");
+    positive(c.signing.url_expiry_s, "url-expiry-s");
+    range(c.output.jpeg_quality, 1, 100, "jpeg-quality");
+    range(c.output.webp_quality, 1, 100, "webp-quality");
+    range(c.output.avif_quality, 1, 100, "avif-quality");
+    range(c.output.avif_effort, 0, 9, "avif-effort");
+    range(c.output.png_compression, 0, 9, "png-compression");
+    if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
+        throw std::invalid_argument("secret must be at least 16 characters");
+    }
+}
+
+nlohmann::json to_json(const Config& c) {
+    return {
+        {"server",
+         {{"host", c.server.host}, {"port", c.server.port}, {"io_threads", c.server.io_threads},
+          {"public_url", c.server.public_url}, {"header_timeout_ms", c.server.header_timeout_ms},
+          {"body_idle_timeout_ms", c.server.body_idle_timeout_ms},
+          {"body_timeout_ms", c.server.body_timeout_ms},
+          {"write_timeout_ms", c.server.write_timeout_ms},
+          {"shutdown_grace_ms", c.server.shutdown_grace_ms}}},
+        {"limits",
+         {{"max_upload_bytes", c.limits.max_upload_bytes},
+          {"max_source_pixels", c.limits.max_source_pixels},
+          {"max_output_width", c.limits.max_output_width},
+          {"max_output_height", c.limits.max_output_height}, {"max_ops", c.limits.max_ops},
+          {"processing_timeout_ms", c.limits.processing_timeout_ms}}},
+        {"workers",
+         {{"threads", c.workers.threads}, {"queue", c.workers.queue},
+          {"vips_concurrency", c.workers.vips_concurrency}}},
+        {"fetch",
+         {{"allow_private_networks", c.fetch.allow_private_networks},
+          {"connect_timeout_ms", c.fetch.connect_timeout_ms},
+          {"total_timeout_ms", c.fetch.total_timeout_ms},
+          {"max_redirects", c.fetch.max_redirects}}},
+        {"storage", {{"data_dir", c.storage.data_dir}}},
+        {"signing",
+         {{"secret", c.signing.secret.empty() ? "(generated)" : "(set)"},
+          {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},
+        {"output",
+         {{"jpeg_quality", c.output.jpeg_quality}, {"webp_quality", c.output.webp_quality},
+          {"avif_quality", c.output.avif_quality}, {"avif_effort", c.output.avif_effort},
+          {"png_compression", c.output.png_compression}}},
+    };
+}
+
+} // namespace imgpipe::cli

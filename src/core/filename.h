@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace imgpipe {
+
+// A client-supplied file name made safe to store and echo in JSON and headers: control bytes
+// (CR/LF included), path separators and quotes removed, at most 255 bytes, "image" if nothing is
+// left. The name is never used as a path.
+std::string sanitize_filename(std::string_view name);
+
+} // namespace imgpipe

@@ -1,0 +1,154 @@
+#include "http/api.h"
+
+#include "core/ids.h"
+#include "core/ops/parse.h"
+#include "http/error_response.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cctype>
+
+namespace imgpipe::http {
+
+using boost::asio::awaitable;
+using boost::beast::http::status;
+
+namespace {
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::vector<std::string_view> views(const std::vector<std::string>& v) {
+    return {v.begin(), v.end()};
+}
+
+bool etag_matches(const std::string& if_none_match, const std::string& etag) {
+    if (if_none_match.empty()) return false;
+    if (if_none_match == "*") return true;
+    // A list of entity tags; weak ones compare by their opaque part (RFC 9110 weak comparison).
+    std::string_view rest = if_none_match;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string_view tag = rest.substr(0, comma);
+        while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+        while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+        if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+        if (tag == etag) return true;
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+    }
+    return false;
+}
+
+} // namespace
+
+std::string encode_id_for_url(const std::string& id) {
+    std::string out;
+    for (unsigned char c : id) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' ||
+            c == '/' || c == ',') {
+            out += static_cast<char>(c);
+        } else {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        }
+    }
+    return out;
+}
+
+Response Api::error(const Error& e) {
+    Response r;
+    r.status = status_of(e.code());
+    r.body = error_body(e.code(), e.what());
+    if (e.code() == ErrorCode::overloaded || e.code() == ErrorCode::storage_unavailable) {
+        r.headers.emplace_back("Retry-After", "1");
+    }
+    return r;
+}
+
+Response Api::health() const {
+    Response r;
+    r.body = nlohmann::json{{"status", "ok"}, {"workers_in_flight", workers_.in_flight()}}.dump();
+    return r;
+}
+
+Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& req) const {
+    const std::string base =
+        !config_.server.public_url.empty() ? config_.server.public_url : "http://" + req.host;
+    const std::string path = "/bytes/" + info.id;
+    const std::string signed_path = signer_.sign(path, unix_now() + config_.signing.url_expiry_s);
+    // The signature covers the decoded path; the link carries it percent-encoded.
+    const std::string url =
+        base + "/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size());
+    nlohmann::json j = info;
+    j["url"] = url;
+    Response r;
+    r.status = st;
+    r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return r;
+}
+
+awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filename,
+                                RequestInfo req) {
+    Spool* spool = file.get();
+    const ObjectInfo info =
+        co_await workers_.run([this, spool, &filename] { return images_.ingest(*spool, filename); });
+    Response r = object_json(info, status::created, req);
+    r.headers.emplace_back("Location", "/image/" + info.id + "/");
+    co_return r;
+}
+
+awaitable<Response> Api::link(std::string url, RequestInfo req) {
+    const auto temp_dir = storage_.temp_dir();
+    auto download = std::make_shared<Download>(co_await fetchers_.run(
+        [this, &url, &temp_dir] { return fetcher_.fetch(url, temp_dir); }));
+    co_return co_await upload(std::move(download->spool), download->filename, std::move(req));
+}
+
+awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
+    const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
+    if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
+    // Cheap look-ups first, on this thread: only real work goes to the pool.
+    const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
+    if (auto existing = storage_.head(key)) co_return ImageService::Transformed{*existing, false};
+    if (!storage_.head(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
+    co_return co_await workers_.run([this, &route, &chain] { return images_.transform(route.id, chain); });
+}
+
+awaitable<Response> Api::image(Route route, RequestInfo req) {
+    const auto result = co_await resolve(route);
+    co_return object_json(result.info, result.created ? status::created : status::ok, req);
+}
+
+awaitable<Response> Api::bytes(Route route, RequestInfo req) {
+    if (!route.signature.empty() || !route.expires.empty()) {
+        if (!signer_.verify(route.path, route.expires, route.signature, unix_now())) {
+            throw Error(ErrorCode::forbidden, "the link's signature is invalid or has expired");
+        }
+    } else if (!config_.signing.public_bytes) {
+        throw Error(ErrorCode::forbidden, "this server serves images through signed links only");
+    }
+    const auto result = co_await resolve(route);
+    const ObjectInfo& info = result.info;
+    Response r;
+    r.content_type = info.content_type;
+    r.headers.emplace_back("ETag", info.etag);
+    r.headers.emplace_back("Cache-Control", info.id.find('/') != std::string::npos
+                                                ? "public, max-age=31536000, immutable"
+                                                : "public, max-age=86400");
+    if (etag_matches(req.if_none_match, info.etag)) {
+        r.status = status::not_modified;
+        r.content_type.clear();
+        co_return r;
+    }
+    r.blob = storage_.open(info.id);
+    if (!r.blob) throw Error(ErrorCode::not_found, "no image with this id");
+    co_return r;
+}
+
+} // namespace imgpipe::http

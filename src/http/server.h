@@ -1,0 +1,44 @@
+#pragma once
+
+#include "http/api.h"
+#include "http/session.h"
+
+#include <utility>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+
+namespace imgpipe::http {
+
+// Accepts connections and runs one Session per connection on `io_threads` threads. SIGINT and
+// SIGTERM stop accepting, close idle connections, let requests in flight finish within
+// shutdown_grace_ms, then return from run().
+class Server {
+public:
+    Server(Api& api, const Config& config);
+    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    void run();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    void begin_shutdown();
+    void drain(std::chrono::steady_clock::time_point deadline);
+
+    Api& api_;
+    const Config& config_;
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer drain_timer_;
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::set<std::shared_ptr<Session>> sessions_;
+};
+
+} // namespace imgpipe::http

@@ -1,0 +1,308 @@
+#include "http/session.h"
+
+#include "http/error_response.h"
+#include "http/form.h"
+#include "http/form_sink.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <vector>
+
+namespace imgpipe::http {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using net::awaitable;
+using net::redirect_error;
+using net::use_awaitable;
+using std::chrono::milliseconds;
+
+namespace {
+
+// The connection broke or timed out while we were reading a body: there is nobody to answer.
+struct ClientGone {};
+
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxSmallBody = 64 * 1024; // link forms and bodies of GET requests
+constexpr uint64_t kMultipartOverhead = 1024 * 1024;
+constexpr uint64_t kInlineBlobBytes = 1024 * 1024; // smaller blobs go out in one write
+
+std::string safe_host(std::string_view host) {
+    if (host.empty() || host.size() > 255) return "localhost";
+    for (unsigned char c : host) {
+        if (!(std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) {
+            return "localhost";
+        }
+    }
+    return std::string(host);
+}
+
+} // namespace
+
+awaitable<void> Session::run() {
+    buffer_.reserve(64 * 1024); // without it Beast reads bodies 512 bytes per syscall
+    while (!stopping_) {
+        Parser parser;
+        parser.header_limit(kMaxHeaderBytes);
+        parser.body_limit(config_.limits.max_upload_bytes + kMultipartOverhead);
+        boost::system::error_code ec;
+        idle_ = true;
+        stream_.expires_after(milliseconds(config_.server.header_timeout_ms));
+        co_await bhttp::async_read_header(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+        idle_ = false;
+        if (ec) {
+            const auto& http_errors = boost::system::error_code(bhttp::error::end_of_stream).category();
+            if (ec.category() != http_errors || ec == bhttp::error::end_of_stream) {
+                break; // closed, reset or timed out: nothing to answer
+            }
+            Response bad = Api::error(Error(
+                ErrorCode::bad_request, ec == bhttp::error::header_limit
+                                            ? "request headers are too large"
+                                            : "malformed HTTP request"));
+            co_await write(bad, false, false);
+            break;
+        }
+
+        const bool head = parser.get().method() == bhttp::verb::head;
+        Response res;
+        bool gone = false;
+        try {
+            res = co_await dispatch(parser);
+        } catch (const Error& e) {
+            res = Api::error(e);
+        } catch (const ClientGone&) {
+            gone = true;
+        } catch (const std::exception& e) {
+            spdlog::error("{} {}: {}", std::string(parser.get().method_string()),
+                          std::string(parser.get().target()), e.what());
+            res = Api::error(Error(ErrorCode::internal, "internal error"));
+        }
+        if (gone) break;
+        const bool body_unread = !parser.is_done();
+        const bool keep_alive = parser.get().keep_alive() && !body_unread && !stopping_;
+        co_await write(res, head, keep_alive);
+        if (body_unread) {
+            co_await linger_close();
+            co_return;
+        }
+        if (!keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.close();
+}
+
+void Session::close_if_idle() {
+    if (idle_) stream_.cancel();
+}
+
+awaitable<Response> Session::dispatch(Parser& parser) {
+    auto& req = parser.get();
+    RequestInfo info{safe_host(req[bhttp::field::host]),
+                     std::string(req[bhttp::field::if_none_match])};
+    std::string allow;
+    Route route_;
+    std::optional<Response> refused;
+    try {
+        route_ = route(req.method_string(), req.target(), allow);
+    } catch (const Error& e) {
+        if (e.code() != ErrorCode::method_not_allowed) throw;
+        refused = Api::error(e);
+        refused->headers.emplace_back("Allow", allow);
+    }
+    if (refused) co_return std::move(*refused);
+    switch (route_.kind) {
+    case RouteKind::upload: co_return co_await read_upload(parser, info);
+    case RouteKind::link: co_return co_await read_link(parser, info);
+    case RouteKind::image:
+    case RouteKind::bytes:
+    case RouteKind::health:
+        break;
+    }
+    // Other requests carry no body; a small one is read and dropped to keep the connection.
+    if (!parser.is_done()) {
+        size_t seen = 0;
+        co_await read_body(parser, [&seen](std::string_view data) {
+            seen += data.size();
+            if (seen > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "unexpected body");
+        });
+    }
+    switch (route_.kind) {
+    case RouteKind::image: co_return co_await api_.image(std::move(route_), std::move(info));
+    case RouteKind::bytes: co_return co_await api_.bytes(std::move(route_), std::move(info));
+    case RouteKind::health:
+    case RouteKind::upload:
+    case RouteKind::link:
+        break;
+    }
+    co_return api_.health();
+}
+
+awaitable<void> Session::continue_if_expected(Parser& parser) {
+    // curl asks before sending bodies over 1 MB; without an answer every upload stalls 1 s.
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        boost::system::error_code ec;
+        stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
+        co_await net::async_write(stream_, net::buffer(cont.data(), cont.size()),
+                                  redirect_error(use_awaitable, ec));
+        if (ec) throw ClientGone{};
+    }
+}
+
+awaitable<void> Session::read_body(Parser& parser,
+                                   const std::function<void(std::string_view)>& sink) {
+    std::vector<char> chunk(256 * 1024);
+    const auto deadline =
+        std::chrono::steady_clock::now() + milliseconds(config_.server.body_timeout_ms);
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        stream_.expires_at(std::min(deadline, std::chrono::steady_clock::now() +
+                                                  milliseconds(config_.server.body_idle_timeout_ms)));
+        boost::system::error_code ec;
+        co_await bhttp::async_read(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec == bhttp::error::body_limit) {
+            throw Error(ErrorCode::payload_too_large,
+                        "the request body is larger than the upload limit of " +
+                            std::to_string(config_.limits.max_upload_bytes) + " bytes");
+        }
+        if (ec) throw ClientGone{};
+        sink({chunk.data(), chunk.size() - parser.get().body().size});
+    }
+}
+
+awaitable<Response> Session::read_upload(Parser& parser, const RequestInfo& info) {
+    const uint64_t limit = config_.limits.max_upload_bytes;
+    if (auto len = parser.content_length(); len && *len > limit + kMultipartOverhead) {
+        throw Error(ErrorCode::payload_too_large, "the request body is larger than the upload limit of " +
+                                                      std::to_string(limit) + " bytes");
+    }
+    co_await continue_if_expected(parser);
+    const std::string content_type(parser.get()[bhttp::field::content_type]);
+    FormSink form(api_.temp_dir(), limit, true);
+    std::unique_ptr<MultipartParser> multipart;
+    std::string start; // the first bytes, until the boundary can be recognised
+    auto begin = [&] {
+        auto boundary = multipart_boundary(content_type, start);
+        if (!boundary) {
+            throw Error(ErrorCode::bad_request,
+                        "expected a multipart/form-data body with a 'file' field");
+        }
+        multipart = std::make_unique<MultipartParser>(*boundary, form);
+        multipart->feed(start);
+    };
+    co_await read_body(parser, [&](std::string_view data) {
+        if (multipart) return multipart->feed(data);
+        start.append(data);
+        if (start.size() >= 256) begin();
+    });
+    if (!multipart) begin();
+    multipart->finish();
+    auto file = form.take_file();
+    if (!file) throw Error(ErrorCode::bad_request, "missing field 'file'");
+    co_return co_await api_.upload(std::move(file), form.filename(), info);
+}
+
+awaitable<Response> Session::read_link(Parser& parser, const RequestInfo& info) {
+    if (auto len = parser.content_length(); len && *len > kMaxSmallBody) {
+        throw Error(ErrorCode::payload_too_large, "the form is too large");
+    }
+    co_await continue_if_expected(parser);
+    std::string body;
+    co_await read_body(parser, [&body](std::string_view data) {
+        body.append(data);
+        if (body.size() > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "the form is too large");
+    });
+    const std::string content_type(parser.get()[bhttp::field::content_type]);
+    std::map<std::string, std::string> fields;
+    if (auto boundary = multipart_boundary(content_type, body)) {
+        FormSink form(api_.temp_dir(), 0, false);
+        MultipartParser multipart(*boundary, form);
+        multipart.feed(body);
+        multipart.finish();
+        fields = form.fields();
+    } else {
+        fields = parse_urlencoded(body);
+    }
+    auto it = fields.find("file_url");
+    if (it == fields.end() || it->second.empty()) {
+        throw Error(ErrorCode::bad_request, "missing field 'file_url'");
+    }
+    std::string url = it->second;
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(0, 1);
+    co_return co_await api_.link(std::move(url), info);
+}
+
+awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
+    bhttp::response<bhttp::string_body> msg{res.status, 11};
+    msg.set(bhttp::field::server, "imgpipe");
+    msg.set("X-Content-Type-Options", "nosniff");
+    const bool json = res.content_type == "application/json";
+    if (json) {
+        msg.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        msg.set(bhttp::field::cache_control, "no-store"); // holds links that expire
+    }
+    if (!res.content_type.empty()) msg.set(bhttp::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) msg.set(name, value);
+    msg.keep_alive(keep_alive);
+
+    const uint64_t length = res.blob ? res.blob->size() : res.body.size();
+    const bool streamed = res.blob && !head && length > kInlineBlobBytes;
+    if (res.status != bhttp::status::not_modified) msg.content_length(length);
+    if (!head && !res.blob) {
+        msg.body() = std::move(res.body);
+    } else if (!head && !streamed) {
+        msg.body().resize(length);
+        size_t got = 0;
+        while (got < length) {
+            const size_t n = res.blob->read(msg.body().data() + got, length - got);
+            if (n == 0) break;
+            got += n;
+        }
+        if (got != length) throw std::runtime_error("stored object shorter than its metadata");
+    }
+
+    boost::system::error_code ec;
+    stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
+    if (!streamed) {
+        co_await bhttp::async_write(stream_, msg, redirect_error(use_awaitable, ec));
+        co_return;
+    }
+    bhttp::response_serializer<bhttp::string_body> serializer{msg};
+    co_await bhttp::async_write_header(stream_, serializer, redirect_error(use_awaitable, ec));
+    std::vector<char> chunk(256 * 1024);
+    while (!ec) {
+        const size_t n = res.blob->read(chunk.data(), chunk.size());
+        if (n == 0) break;
+        stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
+        co_await net::async_write(stream_, net::buffer(chunk.data(), n),
+                                  redirect_error(use_awaitable, ec));
+    }
+}
+
+awaitable<void> Session::linger_close() {
+    // We answered before reading the whole body (413, 400). Closing at once would reset the
+    // connection and the client could lose our answer: stop sending, drain a little, then close.
+    boost::system::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    std::vector<char> sink(64 * 1024);
+    size_t drained = 0;
+    stream_.expires_after(std::chrono::seconds(2));
+    while (!ec && drained < 8 * 1024 * 1024) {
+        drained += co_await stream_.async_read_some(net::buffer(sink), redirect_error(use_awaitable, ec));
+    }
+    stream_.close();
+}
+
+} // namespace imgpipe::http

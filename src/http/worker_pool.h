@@ -1,0 +1,73 @@
+#pragma once
+
+#include "core/errors.h"
+
+#include <utility>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <type_traits>
+
+namespace imgpipe::http {
+
+// The bounded pool that does all image work, apart from the I/O threads. At most
+// `threads + queue` jobs are admitted; one more is refused at once with Error(overloaded), which
+// the API answers as 503 with Retry-After, instead of queueing without bound.
+class WorkerPool {
+public:
+    WorkerPool(int threads, int queue)
+        : pool_(static_cast<size_t>(threads)), capacity_(threads + queue) {}
+    ~WorkerPool() { pool_.join(); }
+
+    // co_await pool.run(fn): runs fn() on a pool thread and resumes the caller on its own executor
+    // with fn's result (or its exception).
+    template <class F>
+    auto run(F fn) -> boost::asio::awaitable<std::invoke_result_t<F>> {
+        using R = std::invoke_result_t<F>;
+        if (admitted_.fetch_add(1) >= capacity_) {
+            admitted_.fetch_sub(1);
+            throw Error(ErrorCode::overloaded, "the server is busy; try again shortly");
+        }
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                           void(std::exception_ptr, R)>(
+            [this, fn = std::move(fn)](auto handler) mutable {
+                boost::asio::post(pool_, [this, fn = std::move(fn),
+                                          handler = std::move(handler)]() mutable {
+                    std::exception_ptr error;
+                    R result{};
+                    try {
+                        result = fn();
+                    } catch (...) {
+                        error = std::current_exception();
+                    }
+                    on_job_end_();
+                    admitted_.fetch_sub(1);
+                    auto ex = boost::asio::get_associated_executor(handler);
+                    boost::asio::dispatch(ex, [handler = std::move(handler), error,
+                                               result = std::move(result)]() mutable {
+                        handler(error, std::move(result));
+                    });
+                });
+            },
+            boost::asio::use_awaitable);
+    }
+
+    // Runs after every job on the pool thread (libvips per-thread clean-up).
+    void on_job_end(std::function<void()> f) { on_job_end_ = std::move(f); }
+    int in_flight() const { return admitted_.load(); }
+
+private:
+    boost::asio::thread_pool pool_;
+    int capacity_;
+    std::atomic<int> admitted_{0};
+    std::function<void()> on_job_end_ = [] {};
+};
+
+} // namespace imgpipe::http
