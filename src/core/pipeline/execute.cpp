@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace imgpipe {
 
 using vips::VImage;
@@ -34,6 +36,11 @@ bool must_materialise(const std::vector<Op>& ops, size_t i) {
     return false;
 }
 
+bool needs_random_access(const std::vector<Op>& ops) {
+    return std::any_of(ops.begin(), ops.end(),
+                       [](const Op& op) { return std::holds_alternative<Rotate>(op); });
+}
+
 } // namespace
 
 Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
@@ -42,6 +49,12 @@ Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& o
         VImage img = plan.shrink_on_load
                          ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
                          : load_full(path);
+        // Shrink-on-load streams its input top to bottom; a rotation reads out of that order.
+        // The shrunk image is small by construction, so it is rendered once into memory.
+        if (plan.shrink_on_load && needs_random_access(plan.ops)) {
+            watch(img, &deadline);
+            img = img.copy_memory();
+        }
         for (size_t i = 0; i < plan.ops.size(); ++i) {
             img = std::visit([&](const auto& op) { return op.apply(img); }, plan.ops[i]);
             if (must_materialise(plan.ops, i)) {

@@ -1,6 +1,7 @@
 #include "core/pipeline/load.h"
 
 #include "core/errors.h"
+#include "core/pipeline/vips_setup.h"
 
 #include <cstring>
 
@@ -31,8 +32,9 @@ constexpr LoaderKind kLoaders[] = {
 } // namespace
 
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
-    // find_load skips blocked loaders, so SVG, PDF and friends look like "not an image".
-    if (vips_foreign_find_load(path.c_str()) == nullptr) {
+    // find_load sniffs the bytes (never the file name); in 8.14 it also names blocked loaders,
+    // so the allow-list is checked here as well as in libvips.
+    if (!is_allowed_loader(vips_foreign_find_load(path.c_str()))) {
         vips_error_clear();
         throw Error(ErrorCode::unsupported_media,
                     "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");

