@@ -4,6 +4,8 @@
 #include "core/pipeline/vips_setup.h"
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
         std::cerr << "imgpipe: " << e.what() << "\n";
         return 2;
     }
+    // Logs go to stderr: stdout carries results (transform) and the "listening on" line (serve).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("imgpipe"));
     start_vips(argv[0], config.workers.vips_concurrency);
     return serve->parsed() ? cli::serve(config, print_config) : cli::transform(config, args);
 }

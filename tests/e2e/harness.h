@@ -1,0 +1,67 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace imgpipe::e2e {
+
+struct HttpResponse {
+    long status = 0;
+    std::map<std::string, std::string> headers; // names lower-cased
+    std::string body;
+
+    nlohmann::json json() const;
+    std::string header(const std::string& lower_name) const;
+};
+
+struct FilePart {
+    std::string field = "file";
+    std::string bytes;
+    std::string filename = "image.bin";
+};
+
+// A libcurl client; each call is one request on a new connection.
+HttpResponse http_get(const std::string& url, const std::vector<std::string>& headers = {},
+                      const std::string& method = "GET");
+HttpResponse http_post(const std::string& url, const std::string& body,
+                       const std::vector<std::string>& headers);
+HttpResponse http_upload(const std::string& url, const FilePart& file,
+                         const std::map<std::string, std::string>& fields = {});
+
+// The real imgpipe binary, started on a free loopback port with its own data directory.
+class ServerProcess {
+public:
+    explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string data_dir = "");
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    void start();
+    int stop(int signal = SIGTERM); // returns the exit status (or 128 + signal)
+    bool running() const { return pid_ > 0; }
+    std::string url(const std::string& path = "") const;
+    int port() const { return port_; }
+    const std::string& data_dir() const { return data_dir_; }
+
+private:
+    std::vector<std::string> args_;
+    std::string data_dir_;
+    bool own_dir_ = false;
+    int pid_ = -1;
+    int port_ = 0;
+};
+
+// Sends raw bytes to 127.0.0.1:port and returns everything received until the server closes
+// (or `timeout_ms` passes).
+std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);
+
+// Runs a shell command, returns its standard output; `exit_code` receives the status.
+std::string run_command(const std::string& command, int* exit_code = nullptr);
+std::string make_temp_dir(const std::string& prefix);
+std::string md5_of(const std::string& bytes);
+
+} // namespace imgpipe::e2e
