@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <regex>
+#include <algorithm>
 
 namespace imgpipe {
 
@@ -21,13 +21,25 @@ double normalise(double d) {
     if (r >= 360.0) r -= 360.0;
     return r == 0 ? 0.0 : r; // no "-0"
 }
+// Plain decimals only ("12", "-0.5", ".5", "+10."): no hex floats, exponents, "inf" or "nan",
+// which from_chars or strtod would accept. Twelve digits on each side are plenty.
+bool is_plain_decimal(std::string_view s) {
+    if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+    const auto dot = s.find('.');
+    const auto whole = s.substr(0, dot);
+    const auto frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    auto digits = [](std::string_view d) {
+        return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    return digits(whole) && digits(frac) && whole.size() <= 12 && frac.size() <= 12 &&
+           !(whole.empty() && frac.empty());
+}
+
 } // namespace
 
 Rotate Rotate::parse(std::string_view args) {
-    // Plain decimal only: no hex floats, exponents, "inf" or "nan", which strtod would accept.
-    static const std::regex number(R"(^[+-]?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})$)");
     const std::string s(args);
-    if (!std::regex_match(s, number)) {
+    if (!is_plain_decimal(s)) {
         throw Error(ErrorCode::invalid_chain, "expects an angle in degrees, like rotate:90 or rotate:-12.5");
     }
     const size_t start = s[0] == '+' ? 1 : 0; // from_chars rejects a leading '+'
