@@ -32,7 +32,7 @@ struct ClientGone {};
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr size_t kMaxSmallBody = 64 * 1024; // link forms and bodies of GET requests
-constexpr uint64_t kMultipartOverhead = 1024 * 1024;
+constexpr uint64_t kMultipartOverhead = 64 * 1024; // part headers and boundaries around the file
 constexpr uint64_t kInlineBlobBytes = 1024 * 1024; // smaller blobs go out in one write
 
 std::string safe_host(std::string_view host) {
@@ -63,12 +63,18 @@ awaitable<void> Session::run() {
             if (ec.category() != http_errors || ec == bhttp::error::end_of_stream) {
                 break; // closed, reset or timed out: nothing to answer
             }
-            Response bad = Api::error(Error(
-                ErrorCode::bad_request, ec == bhttp::error::header_limit
-                                            ? "request headers are too large"
-                                            : "malformed HTTP request"));
+            // Beast refuses a Content-Length over the body limit while parsing the headers.
+            Response bad = Api::error(
+                ec == bhttp::error::body_limit
+                    ? Error(ErrorCode::payload_too_large,
+                            "the request body is larger than the upload limit of " +
+                                std::to_string(config_.limits.max_upload_bytes) + " bytes")
+                    : Error(ErrorCode::bad_request, ec == bhttp::error::header_limit
+                                                        ? "request headers are too large"
+                                                        : "malformed HTTP request"));
             co_await write(bad, false, false);
-            break;
+            co_await linger_close();
+            co_return;
         }
 
         const bool head = parser.get().method() == bhttp::verb::head;

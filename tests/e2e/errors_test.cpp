@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -116,6 +117,19 @@ TEST_F(Errors, WrongMethodIs405WithAllow) {
 TEST_F(Errors, TooLargeIs413) {
     // Bytes over the upload limit.
     expect_error(upload(std::string(400000, 'x')), 413, "payload_too_large");
+    // The same without a Content-Length: a chunked body is cut when it passes the limit.
+    std::string chunked = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                          "Content-Type: multipart/form-data; boundary=b\r\n\r\n";
+    auto chunk = [](const std::string& data) {
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+        return size + data + "\r\n";
+    };
+    chunked += chunk("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n");
+    for (int i = 0; i < 8; ++i) chunked += chunk(std::string(64 * 1024, 'x'));
+    const std::string out = raw_exchange(server_.port(), chunked);
+    EXPECT_NE(out.find("413 Payload Too Large"), std::string::npos) << out.substr(0, 300);
+    EXPECT_TRUE(std::filesystem::is_empty(server_.data_dir() + "/tmp"));
     // Pixels over the source limit: a small file declaring 2000x1000.
     expect_error(upload(test::encode(vips::VImage::black(2000, 1000), ".png")), 413, "image_too_large");
     // A result over the output limit.
@@ -231,6 +245,30 @@ TEST_F(Errors, ProcessingTimeLimitIs503) {
     const auto r = http_get(hurried.url("/image/" + up.json()["id"].get<std::string>() + "/rotate:33|convert:avif/"));
     EXPECT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.json()["error"]["code"], "timeout");
+}
+
+TEST_F(Errors, OversizedBodyIsRefusedFromItsContentLength) {
+    // Headers announcing 100 MB and no body at all: the answer comes without reading any of it.
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string out = raw_exchange(server_.port(),
+                                         "POST /image/upload/ HTTP/1.1\r\nHost: x\r\n"
+                                         "Content-Type: multipart/form-data; boundary=b\r\n"
+                                         "Content-Length: 104857600\r\n\r\n");
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(2500));
+    EXPECT_NE(out.find("413 Payload Too Large"), std::string::npos) << out;
+    EXPECT_NE(out.find("\"payload_too_large\""), std::string::npos) << out;
+}
+
+TEST_F(Errors, SlowHeadersAreCutAtTheDeadline) {
+    ServerProcess strict({"--header-timeout-ms", "300"});
+    strict.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string out = raw_exchange(strict.port(), "GET /health HTTP/1.1\r\nHost: x\r\n", 5000);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_TRUE(out.empty()) << out;
+    EXPECT_GE(took, std::chrono::milliseconds(250));
+    EXPECT_LT(took, std::chrono::milliseconds(2000)) << "connection kept open past the header deadline";
+    EXPECT_EQ(http_get(strict.url("/health")).status, 200);
 }
 
 TEST_F(Errors, MalformedHttpIs400) {
