@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <stdexcept>
+
+#include <spdlog/spdlog.h>
 #include <vips/vips8>
 
 namespace imgpipe {
@@ -21,6 +23,14 @@ bool is_allowed_loader(const char* type_name) {
 
 void start_vips(const char* argv0, int vips_concurrency) {
     if (VIPS_INIT(argv0) != 0) throw std::runtime_error("libvips failed to start");
+    // libvips reports recoverable oddities of input files ("unknown EXIF resolution unit") as
+    // GLib warnings on stderr; they are about client data, so they go to the debug log.
+    g_log_set_handler(
+        "VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
+        [](const gchar*, GLogLevelFlags, const gchar* message, gpointer) {
+            spdlog::debug("libvips: {}", message);
+        },
+        nullptr);
     vips_cache_set_max(0);
     vips_concurrency_set(vips_concurrency);
     vips_operation_block_set("VipsForeignLoad", TRUE);
