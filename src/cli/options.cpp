@@ -4,11 +4,17 @@
 
 namespace imgpipe::cli {
 
+namespace {
+template <class T>
+void option(CLI::App& app, const std::string& flag, T& field, const std::string& env,
+            const std::string& help) {
+    app.add_option(flag, field, help)->envname(env)->capture_default_str();
+}
+} // namespace
+
 void bind_engine_options(CLI::App& app, Config& c) {
     auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
-                      const std::string& help) {
-        app.add_option(flag, field, help)->envname(env)->capture_default_str();
-    };
+                      const std::string& help) { option(app, flag, field, env, help); };
     auto& l = c.limits;
     opt("--max-upload-bytes", l.max_upload_bytes, "IMGPIPE_MAX_UPLOAD_BYTES", "largest accepted upload or download");
     opt("--max-source-pixels", l.max_source_pixels, "IMGPIPE_MAX_SOURCE_PIXELS", "largest source image, in pixels (checked before decoding)");
@@ -26,9 +32,7 @@ void bind_engine_options(CLI::App& app, Config& c) {
 
 void bind_server_options(CLI::App& app, Config& c) {
     auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
-                      const std::string& help) {
-        app.add_option(flag, field, help)->envname(env)->capture_default_str();
-    };
+                      const std::string& help) { option(app, flag, field, env, help); };
     auto& s = c.server;
     opt("--host", s.host, "IMGPIPE_HOST", "address to listen on");
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");

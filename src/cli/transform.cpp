@@ -4,6 +4,7 @@
 #include "core/pipeline/execute.h"
 #include "core/pipeline/load.h"
 #include "core/pipeline/plan.h"
+#include "core/text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,10 +24,8 @@ int transform(const Config& config, const TransformArgs& args) {
         const bool has_convert = std::any_of(chain.ops.begin(), chain.ops.end(), [](const Op& op) {
             return std::holds_alternative<Convert>(op);
         });
-        std::string ext = std::filesystem::path(args.output).extension().string();
+        std::string ext = to_lower(std::filesystem::path(args.output).extension().string());
         if (!ext.empty()) ext.erase(0, 1);
-        std::transform(ext.begin(), ext.end(), ext.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         if (auto f = format_from_name(ext); f && !has_convert) plan.output = *f;
 
         const auto deadline = std::chrono::steady_clock::now() +

@@ -2,6 +2,7 @@
 
 #include "core/ids.h"
 #include "core/ops/parse.h"
+#include "core/text.h"
 #include "http/error_response.h"
 
 #include <nlohmann/json.hpp>
@@ -45,21 +46,7 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
 
 } // namespace
 
-std::string encode_id_for_url(const std::string& id) {
-    std::string out;
-    for (unsigned char c : id) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' ||
-            c == '/' || c == ',') {
-            out += static_cast<char>(c);
-        } else {
-            static constexpr char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        }
-    }
-    return out;
-}
+std::string encode_id_for_url(const std::string& id) { return percent_encode(id, "-_.~:/,"); }
 
 Response Api::error(const Error& e) {
     Response r;

@@ -1,32 +1,15 @@
 #include "http/form.h"
 
 #include "core/errors.h"
-#include "http/router.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
 
 namespace imgpipe::http {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-} // namespace
-
 std::string header_main_value(std::string_view value) {
-    return lower(trim(value.substr(0, value.find(';'))));
+    return to_lower(trim(value.substr(0, value.find(';'))));
 }
 
 std::map<std::string, std::string> header_params(std::string_view v) {
@@ -40,7 +23,7 @@ std::map<std::string, std::string> header_params(std::string_view v) {
             i = semi;
             continue;
         }
-        const std::string name = lower(trim(v.substr(i, eq - i)));
+        const std::string name = to_lower(trim(v.substr(i, eq - i)));
         size_t j = eq + 1;
         while (j < v.size() && (v[j] == ' ' || v[j] == '\t')) ++j;
         std::string value;

@@ -1,6 +1,7 @@
 #include "http/multipart.h"
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "http/form.h"
 
 #include <algorithm>
@@ -121,9 +122,7 @@ void MultipartParser::parse_headers(std::string_view block) {
         block = eol == std::string_view::npos ? std::string_view{} : block.substr(eol + 2);
         const auto colon = line.find(':');
         if (colon == std::string_view::npos) malformed("a part header line without ':'");
-        std::string name(line.substr(0, colon));
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string name = to_lower(line.substr(0, colon));
         const std::string_view value = line.substr(colon + 1);
         if (name == "content-disposition") {
             if (seen_disposition) malformed("two Content-Disposition headers in one part");

@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace imgpipe::http {
 
@@ -52,29 +53,6 @@ void require(std::string_view method, std::string_view allowed, std::string& all
 }
 
 } // namespace
-
-std::string percent_decode(std::string_view s) {
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out += static_cast<char>(hi * 16 + lo);
-                i += 2;
-                continue;
-            }
-        }
-        out += s[i];
-    }
-    return out;
-}
 
 Route route(std::string_view method, std::string_view target, std::string& allow) {
     if (target.size() > kMaxTarget || target.empty() || target[0] != '/') not_found();

@@ -26,6 +26,4 @@ struct Route {
 // Error(method_not_allowed) (with the allowed methods in `allow`) for a known path.
 Route route(std::string_view method, std::string_view target, std::string& allow);
 
-std::string percent_decode(std::string_view s);
-
 } // namespace imgpipe::http

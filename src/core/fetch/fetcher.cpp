@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "core/fetch/address_policy.h"
 #include "core/filename.h"
+#include "core/text.h"
 
 #include <curl/curl.h>
 
@@ -40,24 +41,6 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
         return CURL_SOCKET_BAD;
     }
     return ::socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
-}
-
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            const std::string hex(s.substr(i + 1, 2));
-            char* end = nullptr;
-            const long v = std::strtol(hex.c_str(), &end, 16);
-            if (end == hex.c_str() + 2) {
-                out += static_cast<char>(v);
-                i += 2;
-                continue;
-            }
-        }
-        out += s[i];
-    }
-    return out;
 }
 
 } // namespace

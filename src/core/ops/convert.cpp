@@ -1,6 +1,7 @@
 #include "core/ops/convert.h"
 
 #include "core/errors.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,10 +9,7 @@
 namespace imgpipe {
 
 Convert Convert::parse(std::string_view args) {
-    std::string lower(args);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    auto f = format_from_name(lower);
+    auto f = format_from_name(to_lower(args));
     if (!f) {
         throw Error(ErrorCode::invalid_chain,
                     "expects one of jpeg, jpg, png, webp, gif, tiff, tif, avif");

@@ -1,6 +1,7 @@
 #include "core/ops/parse.h"
 
 #include "core/errors.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,19 +10,6 @@
 namespace imgpipe {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // Shown in error messages; long or binary input is cut and made printable.
 std::string printable(std::string_view s) {
@@ -34,9 +22,9 @@ std::string printable(std::string_view s) {
 // The one table of op names and aliases.
 Op parse_op(std::string_view text) {
     const auto colon = text.find(':');
-    const std::string name = lower(trim(text.substr(0, colon)));
+    const std::string name = to_lower(trim(text.substr(0, colon)));
     const std::string args =
-        colon == std::string_view::npos ? std::string() : lower(trim(text.substr(colon + 1)));
+        colon == std::string_view::npos ? std::string() : to_lower(trim(text.substr(colon + 1)));
     std::string bad_args;
     try {
         if (name == "rotate") return Rotate::parse(args);

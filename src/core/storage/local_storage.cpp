@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "core/hash.h"
 #include "core/ids.h"
+#include "core/text.h"
 
 #include <cerrno>
 #include <cstring>
@@ -20,18 +21,9 @@ namespace {
 // A canonical chain as one file name: bytes outside [A-Za-z0-9:,._x-] become %XX, and names too
 // long for the file system become a hash (the full id is kept in the metadata).
 std::string encode_name(std::string_view chain) {
-    std::string out;
-    for (unsigned char c : chain) {
-        if (std::isalnum(c) || c == ':' || c == ',' || c == '_' || c == '-' ||
-            (c == '.' && !out.empty())) {
-            out += static_cast<char>(c);
-        } else {
-            static constexpr char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        }
-    }
+    // A leading '.' is encoded too, so that no name is "." or ".." or hidden.
+    std::string out = chain.substr(0, 1) == "." ? "%2E" + percent_encode(chain.substr(1), ":,_-.")
+                                                : percent_encode(chain, ":,_-.");
     if (out.size() > 200) out = "h-" + sha256_hex(chain);
     return out;
 }

@@ -54,9 +54,5 @@ TEST(Router, UnknownPathsAre404AndWrongMethods405) {
     EXPECT_EQ(route_error("HEA", "/health"), ErrorCode::method_not_allowed);
 }
 
-TEST(Router, PercentDecoding) {
-    EXPECT_EQ(percent_decode("a%7Cb%7cc%2e%2E%zz%"), "a|b|c..%zz%");
-}
-
 } // namespace
 } // namespace imgpipe::http
