@@ -46,6 +46,10 @@ int serve(const Config& config, bool print_config) {
         spdlog::info("storing under {}; {} workers, queue {}", config.storage.data_dir,
                      config.workers.threads, config.workers.queue);
         server.run();
+        // Jobs still running post their results to the server's io_context: let them finish
+        // while it exists.
+        fetchers.join();
+        workers.join();
         spdlog::info("stopped");
     } catch (const std::exception& e) {
         spdlog::critical("cannot serve: {}", e.what());

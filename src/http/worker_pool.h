@@ -59,6 +59,10 @@ public:
             boost::asio::use_awaitable);
     }
 
+    // Waits for the jobs admitted so far; their completions are posted to their callers' executors
+    // (which must still exist, even if stopped).
+    void join() { pool_.join(); }
+
     // Runs after every job on the pool thread (libvips per-thread clean-up).
     void on_job_end(std::function<void()> f) { on_job_end_ = std::move(f); }
     int in_flight() const { return admitted_.load(); }
