@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 namespace imgpipe::e2e {
 namespace {
@@ -228,6 +230,23 @@ TEST_F(Api, RestartKeepsEverythingAcknowledged) {
     const auto again = get("/image/" + id + "/scale:50x|convert:webp/");
     EXPECT_EQ(again.status, 200);
     EXPECT_EQ(get("/bytes/" + id + "/scale:50x|convert:webp/").body, derived);
+}
+
+TEST_F(Api, SigtermFinishesRequestsInFlight) {
+    const auto up = upload(test::encode(test::photo_like(2000, 2000), ".jpg"), "big.jpg");
+    const std::string id = up["id"];
+    auto slow = std::async(std::launch::async, [&] {
+        return http_get(server_.url("/image/" + id + "/rotate:33|convert:avif/"));
+    });
+    for (int i = 0; i < 400 && get("/health").json()["workers_in_flight"] != 1; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const int port = server_.port();
+    EXPECT_EQ(server_.stop(SIGTERM), 0);
+    const auto r = slow.get();
+    EXPECT_EQ(r.status, 201) << r.body;
+    // Stopped for good: nothing listens any more.
+    EXPECT_THROW(http_get("http://127.0.0.1:" + std::to_string(port) + "/health"), std::runtime_error);
 }
 
 TEST_F(Api, LargeUploadStreams) {
