@@ -30,8 +30,9 @@ int main(int argc, char** argv) {
     cli::bind_engine_options(*transform, transform_config);
 
     CLI11_PARSE(app, argc, argv);
-    const Config& config = serve->parsed() ? serve_config : transform_config;
+    Config& config = serve->parsed() ? serve_config : transform_config;
     try {
+        cli::finish(config);
         cli::validate(config);
     } catch (const std::invalid_argument& e) {
         std::cerr << "imgpipe: " << e.what() << "\n";

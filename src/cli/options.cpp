@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace imgpipe::cli {
@@ -52,11 +53,37 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--fetch-connect-timeout-ms", f.connect_timeout_ms, "IMGPIPE_FETCH_CONNECT_TIMEOUT_MS", "link download connect timeout");
     opt("--fetch-timeout-ms", f.total_timeout_ms, "IMGPIPE_FETCH_TIMEOUT_MS", "link download total timeout");
     opt("--fetch-max-redirects", f.max_redirects, "IMGPIPE_FETCH_MAX_REDIRECTS", "redirects a link may take");
-    opt("--data", c.storage.data_dir, "IMGPIPE_DATA_DIR", "directory for stored images");
+    opt("--data", c.storage.data_dir, "IMGPIPE_DATA_DIR", "directory for stored images (local storage) and spool files");
+    auto& st = c.storage;
+    opt("--storage", st.uri, "IMGPIPE_STORAGE", "where images live: empty for local disk, or s3://bucket[/prefix]");
+    opt("--s3-endpoint", st.s3.endpoint, "IMGPIPE_S3_ENDPOINT", "S3-compatible endpoint URL (default: AWS)");
+    opt("--s3-region", st.s3.region, "AWS_REGION", "region (falls back to AWS_DEFAULT_REGION, then us-east-1)");
+    opt("--s3-addressing", st.s3_addressing, "IMGPIPE_S3_ADDRESSING", "path or virtual (default: path with an endpoint, else virtual)");
+    opt("--aws-access-key-id", st.s3.access_key, "AWS_ACCESS_KEY_ID", "S3 access key");
+    opt("--aws-secret-access-key", st.s3.secret_key, "AWS_SECRET_ACCESS_KEY", "S3 secret key");
+    opt("--aws-session-token", st.s3.session_token, "AWS_SESSION_TOKEN", "S3 session token");
+    opt("--s3-connect-timeout-ms", st.s3.connect_timeout_ms, "IMGPIPE_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout");
+    opt("--s3-timeout-ms", st.s3.request_timeout_ms, "IMGPIPE_S3_TIMEOUT_MS", "S3 timeout of one request attempt");
+    opt("--s3-attempts", st.s3.attempts, "IMGPIPE_S3_ATTEMPTS", "attempts for idempotent S3 requests that time out or get a 5xx");
     opt("--secret", c.signing.secret, "IMGPIPE_SECRET", "HMAC key of signed links (default: generated in <data>/secret)");
     opt("--url-expiry-s", c.signing.url_expiry_s, "IMGPIPE_URL_EXPIRY_S", "lifetime of signed links");
     opt("--public-bytes", c.signing.public_bytes, "IMGPIPE_PUBLIC_BYTES", "serve /bytes/ without a signature");
     bind_engine_options(app, c);
+}
+
+void finish(Config& c) {
+    auto& st = c.storage;
+    if (st.s3.region.empty() || st.s3.region == "us-east-1") {
+        // AWS_REGION is bound to the flag; the SDKs' older variable is the fallback.
+        if (const char* r = std::getenv("AWS_DEFAULT_REGION"); r && *r && st.s3.region.empty()) {
+            st.s3.region = r;
+        }
+        if (st.s3.region.empty()) st.s3.region = "us-east-1";
+    }
+    st.s3.path_style = st.s3_addressing.empty() ? !st.s3.endpoint.empty() : st.s3_addressing == "path";
+    if (!st.uri.empty() && !parse_s3_uri(st.uri, st.s3.bucket, st.s3.prefix)) {
+        throw std::invalid_argument("storage must be empty (local disk) or s3://bucket[/prefix]: " + st.uri);
+    }
 }
 
 void validate(const Config& c) {
@@ -92,6 +119,16 @@ void validate(const Config& c) {
     range(c.output.avif_quality, 1, 100, "avif-quality");
     range(c.output.avif_effort, 0, 9, "avif-effort");
     range(c.output.png_compression, 0, 9, "png-compression");
+    if (!c.storage.s3_addressing.empty() && c.storage.s3_addressing != "path" &&
+        c.storage.s3_addressing != "virtual") {
+        throw std::invalid_argument("s3-addressing must be path or virtual");
+    }
+    if (!c.storage.uri.empty() && (c.storage.s3.access_key.empty() || c.storage.s3.secret_key.empty())) {
+        throw std::invalid_argument("S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    }
+    positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
+    positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
+    range(c.storage.s3.attempts, 1, 20, "s3-attempts");
     if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
         throw std::invalid_argument("secret must be at least 16 characters");
     }
@@ -120,7 +157,16 @@ nlohmann::json to_json(const Config& c) {
           {"connect_timeout_ms", c.fetch.connect_timeout_ms},
           {"total_timeout_ms", c.fetch.total_timeout_ms},
           {"max_redirects", c.fetch.max_redirects}}},
-        {"storage", {{"data_dir", c.storage.data_dir}}},
+        {"storage",
+         {{"data_dir", c.storage.data_dir}, {"uri", c.storage.uri},
+          {"s3",
+           {{"bucket", c.storage.s3.bucket}, {"prefix", c.storage.s3.prefix},
+            {"endpoint", c.storage.s3.endpoint}, {"region", c.storage.s3.region},
+            {"path_style", c.storage.s3.path_style},
+            {"access_key", c.storage.s3.access_key.empty() ? "" : "(set)"},
+            {"connect_timeout_ms", c.storage.s3.connect_timeout_ms},
+            {"timeout_ms", c.storage.s3.request_timeout_ms},
+            {"attempts", c.storage.s3.attempts}}}}},
         {"signing",
          {{"secret", c.signing.secret.empty() ? "(generated)" : "(set)"},
           {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},

@@ -11,6 +11,9 @@ namespace imgpipe::cli {
 // which wins over the defaults in core/config.h).
 void bind_server_options(CLI::App& app, Config& config);
 void bind_engine_options(CLI::App& app, Config& config); // limits and output quality only
+// Derives what follows from the parsed settings (bucket and prefix from the storage URI, the
+// region fallback, the addressing style). Throws std::invalid_argument.
+void finish(Config& config);
 // Throws std::invalid_argument naming the bad setting.
 void validate(const Config& config);
 nlohmann::json to_json(const Config& config); // for `serve --print-config`

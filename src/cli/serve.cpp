@@ -5,6 +5,7 @@
 #include "core/pipeline/vips_setup.h"
 #include "core/signing.h"
 #include "core/storage/local_storage.h"
+#include "core/storage/s3_storage.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
@@ -18,10 +19,10 @@
 namespace imgpipe::cli {
 
 namespace {
-// Link downloads wait on the network, not the CPU: their own pool, so that a slow remote server
-// never holds an image worker.
-constexpr int kFetchThreads = 4;
-constexpr int kFetchQueue = 16;
+// Link downloads and a network storage backend wait, they do not compute: their own pool, so that
+// a slow remote server never holds an image worker or an I/O thread.
+constexpr int kBlockingThreads = 8;
+constexpr int kBlockingQueue = 64;
 } // namespace
 
 int serve(const Config& config, bool print_config) {
@@ -32,7 +33,16 @@ int serve(const Config& config, bool print_config) {
     std::signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     try {
-        LocalStorage storage(config.storage.data_dir);
+        std::unique_ptr<Storage> chosen;
+        if (config.storage.uri.empty()) {
+            chosen = std::make_unique<LocalStorage>(config.storage.data_dir);
+        } else {
+            auto s3 = std::make_unique<S3Storage>(
+                config.storage.s3, std::filesystem::path(config.storage.data_dir) / "tmp");
+            s3->check_bucket(); // a wrong bucket or key ends here, not on the first request
+            chosen = std::move(s3);
+        }
+        Storage& storage = *chosen;
         const UrlSigner signer(config.signing.secret.empty()
                                    ? load_or_create_secret(config.storage.data_dir)
                                    : config.signing.secret);
@@ -40,15 +50,16 @@ int serve(const Config& config, bool print_config) {
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
         http::WorkerPool workers(config.workers.threads, config.workers.queue);
         workers.on_job_end(end_vips_job);
-        http::WorkerPool fetchers(kFetchThreads, kFetchQueue);
-        http::Api api(images, storage, fetcher, signer, config, workers, fetchers);
+        http::WorkerPool blocking(kBlockingThreads, kBlockingQueue);
+        http::Api api(images, storage, fetcher, signer, config, workers, blocking);
         http::Server server(api, config);
-        spdlog::info("storing under {}; {} workers, queue {}", config.storage.data_dir,
+        spdlog::info("storing {}; {} workers, queue {}",
+                     config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
                      config.workers.threads, config.workers.queue);
         server.run();
         // Jobs still running post their results to the server's io_context: let them finish
         // while it exists.
-        fetchers.join();
+        blocking.join();
         workers.join();
         spdlog::info("stopped");
     } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/storage/s3_config.h"
+
 #include <cstdint>
 #include <string>
 
@@ -43,7 +45,10 @@ struct FetchConfig {
 };
 
 struct StorageConfig {
-    std::string data_dir = "./data";
+    std::string data_dir = "./data"; // local objects, spool files, the generated secret
+    std::string uri;                 // empty: local disk; "s3://bucket[/prefix]": S3
+    std::string s3_addressing;       // "path" or "virtual"; empty: path with an endpoint
+    S3Config s3;                     // bucket and prefix come from `uri`
 };
 
 struct SigningConfig {

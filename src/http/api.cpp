@@ -46,6 +46,12 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
 
 } // namespace
 
+template <class F>
+awaitable<std::invoke_result_t<F>> Api::storage_call(F fn) {
+    if (!storage_.blocking()) co_return fn();
+    co_return co_await blocking_.run(std::move(fn));
+}
+
 std::string encode_id_for_url(const std::string& id) { return percent_encode(id, "-_.~:/,"); }
 
 Response Api::error(const Error& e) {
@@ -67,11 +73,15 @@ Response Api::health() const {
 Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& req) const {
     const std::string base =
         !config_.server.public_url.empty() ? config_.server.public_url : "http://" + req.host;
-    const std::string path = "/bytes/" + info.id;
-    const std::string signed_path = signer_.sign(path, unix_now() + config_.signing.url_expiry_s);
-    // The signature covers the decoded path; the link carries it percent-encoded.
-    const std::string url =
-        base + "/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size());
+    std::string url;
+    if (auto presigned = storage_.presigned_url(info, config_.signing.url_expiry_s)) {
+        url = *presigned; // straight from the bucket, as the original service did
+    } else {
+        const std::string path = "/bytes/" + info.id;
+        const std::string signed_path = signer_.sign(path, unix_now() + config_.signing.url_expiry_s);
+        // The signature covers the decoded path; the link carries it percent-encoded.
+        url = base + "/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size());
+    }
     nlohmann::json j = info;
     j["url"] = url;
     Response r;
@@ -92,7 +102,7 @@ awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filenam
 
 awaitable<Response> Api::link(std::string url, RequestInfo req) {
     const auto temp_dir = storage_.temp_dir();
-    auto download = std::make_shared<Download>(co_await fetchers_.run(
+    auto download = std::make_shared<Download>(co_await blocking_.run(
         [this, &url, &temp_dir] { return fetcher_.fetch(url, temp_dir); }));
     co_return co_await upload(std::move(download->spool), download->filename, std::move(req));
 }
@@ -102,8 +112,13 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
-    if (auto existing = storage_.head(key)) co_return ImageService::Transformed{*existing, false};
-    if (!storage_.head(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
+    const auto [existing, original] =
+        co_await storage_call([this, &key, &route]() -> std::pair<std::optional<ObjectInfo>, bool> {
+            if (auto found = storage_.head(key)) return {found, true};
+            return {std::nullopt, storage_.head(route.id).has_value()};
+        });
+    if (existing) co_return ImageService::Transformed{*existing, false};
+    if (!original) throw Error(ErrorCode::not_found, "no image with this id");
     co_return co_await workers_.run([this, &route, &chain] { return images_.transform(route.id, chain); });
 }
 
@@ -133,8 +148,9 @@ awaitable<Response> Api::bytes(Route route, RequestInfo req) {
         r.content_type.clear();
         co_return r;
     }
-    r.blob = storage_.open(info.id);
+    r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });
     if (!r.blob) throw Error(ErrorCode::not_found, "no image with this id");
+    r.blob_blocks = storage_.blocking();
     co_return r;
 }
 

@@ -25,6 +25,7 @@ struct Response {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::unique_ptr<BlobReader> blob;
+    bool blob_blocks = false; // its reads may wait on the network: do them off the I/O thread
 };
 
 // What handlers need to know about the request besides the route.
@@ -34,13 +35,14 @@ struct RequestInfo {
 };
 
 // The request handlers. They do no socket I/O: the session reads bodies into a Spool or a field map
-// and writes the Response. Blocking work goes to the worker pool (images) or the fetch pool (links).
+// and writes the Response. Image work goes to the worker pool; waiting on the network (link
+// downloads, a remote storage backend) goes to the blocking pool, never to an I/O thread.
 class Api {
 public:
     Api(ImageService& images, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
-        const Config& config, WorkerPool& workers, WorkerPool& fetchers)
+        const Config& config, WorkerPool& workers, WorkerPool& blocking)
         : images_(images), storage_(storage), fetcher_(fetcher), signer_(signer), config_(config),
-          workers_(workers), fetchers_(fetchers) {}
+          workers_(workers), blocking_(blocking) {}
 
     boost::asio::awaitable<Response> upload(std::unique_ptr<Spool> file, std::string filename,
                                             RequestInfo req);
@@ -50,10 +52,19 @@ public:
     Response health() const;
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }
 
+    // Runs fn on the blocking pool (for calls that wait on the network).
+    template <class F>
+    auto blocking(F fn) {
+        return blocking_.run(std::move(fn));
+    }
+
     static Response error(const Error& e);
 
 private:
     boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route);
+    // A storage call: inline for local disk, on the blocking pool for a network backend.
+    template <class F>
+    boost::asio::awaitable<std::invoke_result_t<F>> storage_call(F fn);
     Response object_json(const ObjectInfo& info, boost::beast::http::status status,
                          const RequestInfo& req) const;
 
@@ -63,7 +74,7 @@ private:
     const UrlSigner& signer_;
     const Config& config_;
     WorkerPool& workers_;
-    WorkerPool& fetchers_;
+    WorkerPool& blocking_;
 };
 
 // "<uuid>/rotate:10|convert:png" -> "<uuid>/rotate:10%7Cconvert:png": safe in a URL path.

@@ -265,6 +265,11 @@ awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
 
     const uint64_t length = res.blob ? res.blob->size() : res.body.size();
     const bool streamed = res.blob && !head && length > kInlineBlobBytes;
+    BlobReader* blob = res.blob.get();
+    auto read_blob = [this, blob, blocks = res.blob_blocks](char* buf, size_t n) -> awaitable<size_t> {
+        if (!blocks) co_return blob->read(buf, n);
+        co_return co_await api_.blocking([blob, buf, n] { return blob->read(buf, n); });
+    };
     if (res.status != bhttp::status::not_modified) msg.content_length(length);
     if (!head && !res.blob) {
         msg.body() = std::move(res.body);
@@ -272,7 +277,7 @@ awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
         msg.body().resize(length);
         size_t got = 0;
         while (got < length) {
-            const size_t n = res.blob->read(msg.body().data() + got, length - got);
+            const size_t n = co_await read_blob(msg.body().data() + got, length - got);
             if (n == 0) break;
             got += n;
         }
@@ -289,7 +294,7 @@ awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
     co_await bhttp::async_write_header(stream_, serializer, redirect_error(use_awaitable, ec));
     std::vector<char> chunk(256 * 1024);
     while (!ec) {
-        const size_t n = res.blob->read(chunk.data(), chunk.size());
+        const size_t n = co_await read_blob(chunk.data(), chunk.size());
         if (n == 0) break;
         stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
         co_await net::async_write(stream_, net::buffer(chunk.data(), n),

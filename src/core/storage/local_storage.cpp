@@ -64,15 +64,19 @@ LocalStorage::LocalStorage(fs::path root) : root_(std::move(root)) {
     for (const auto& entry : fs::directory_iterator(root_ / "tmp")) fs::remove_all(entry.path());
 }
 
-fs::path LocalStorage::blob_path(const std::string& id) const {
+ObjectId parse_object_id(const std::string& id) {
     const auto slash = id.find('/');
-    const std::string uuid = id.substr(0, slash);
-    if (!is_image_id(uuid)) throw Error(ErrorCode::not_found, "no image with this id");
-    const fs::path dir = root_ / "objects" / uuid;
-    if (slash == std::string::npos) return dir / "original";
-    const std::string chain = id.substr(slash + 1);
-    if (chain.empty()) throw Error(ErrorCode::not_found, "no image with this id");
-    return dir / encode_name(chain);
+    ObjectId parsed{id.substr(0, slash), slash == std::string::npos ? "" : id.substr(slash + 1)};
+    if (!is_image_id(parsed.uuid) || (slash != std::string::npos && parsed.chain.empty())) {
+        throw Error(ErrorCode::not_found, "no image with this id");
+    }
+    return parsed;
+}
+
+fs::path LocalStorage::blob_path(const std::string& id) const {
+    const ObjectId parsed = parse_object_id(id);
+    const fs::path dir = root_ / "objects" / parsed.uuid;
+    return parsed.chain.empty() ? dir / "original" : dir / encode_name(parsed.chain);
 }
 
 std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {

@@ -32,6 +32,14 @@ struct LocalFile {
     std::shared_ptr<TempFile> temp;
 };
 
+// An id split into its parts: "<uuid>" or "<uuid>/<canonical chain>". Throws Error(not_found) for
+// anything else, which is what keeps ids from naming objects outside a backend's space.
+struct ObjectId {
+    std::string uuid;
+    std::string chain; // empty for an original
+};
+ObjectId parse_object_id(const std::string& id);
+
 // An open stored object, for streaming its bytes out.
 class BlobReader {
 public:
@@ -58,6 +66,12 @@ public:
     virtual LocalFile local_file(const std::string& id) = 0;
     // Where uploads and downloads are spooled before put_file.
     virtual std::filesystem::path temp_dir() const = 0;
+    // True when calls may wait on the network: callers then keep them off their I/O threads.
+    virtual bool blocking() const { return false; }
+    // A link that serves the object without imgpipe (a presigned S3 URL), if the backend has one.
+    virtual std::optional<std::string> presigned_url(const ObjectInfo&, int /*expires_s*/) {
+        return std::nullopt;
+    }
 };
 
 } // namespace imgpipe

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "core/storage/s3_config.h"
+#include "core/storage/storage.h"
+
+#include <curl/curl.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imgpipe {
+
+// A small S3 REST client on libcurl: SigV4 through CURLOPT_AWS_SIGV4, connections shared and
+// reused across requests (a curl share handle), retries with jittered exponential backoff for
+// timeouts, connection failures and 5xx. Keys are given unencoded; each path segment is
+// percent-encoded here.
+class S3Client {
+public:
+    struct Reply {
+        long status = 0;
+        std::map<std::string, std::string> headers; // names lower-cased
+        std::string body;
+    };
+
+    explicit S3Client(S3Config config);
+    ~S3Client();
+    S3Client(const S3Client&) = delete;
+    S3Client& operator=(const S3Client&) = delete;
+
+    // Each returns the reply of the last attempt; throws Error(storage_unavailable) when every
+    // attempt failed at the transport level or with a 5xx.
+    Reply head_bucket();
+    Reply head(const std::string& key);
+    Reply put_bytes(const std::string& key, std::string_view bytes,
+                    const std::vector<std::string>& headers);
+    // Streams the file from disk (UNSIGNED-PAYLOAD; Content-MD5 still lets S3 check it).
+    Reply put_file(const std::string& key, const std::filesystem::path& file,
+                   const std::vector<std::string>& headers);
+    // Downloads into `fd` (truncated and rewritten on each attempt).
+    Reply get_to_fd(const std::string& key, int fd);
+    // Streams the object: a GET on its own thread feeding a bounded buffer.
+    std::unique_ptr<BlobReader> get_stream(const std::string& key, uint64_t size);
+
+    std::string presigned_get(const std::string& key, int expires_s, int64_t now_unix) const;
+    const S3Config& config() const { return config_; }
+
+private:
+    std::string path_for(const std::string& key) const; // "/bucket/enc%20key" or "/enc%20key"
+    CURL* new_handle(const std::string& path) const;
+    template <class Setup>
+    Reply perform(const std::string& path, const char* what, Setup&& setup);
+
+    S3Config config_;
+    std::string scheme_host_; // "http://127.0.0.1:5000"
+    std::string host_;        // "127.0.0.1:5000" or "bucket.s3.us-east-1.amazonaws.com"
+    std::string sigv4_;       // "aws:amz:<region>:s3"
+    std::string userpwd_;
+    CURLSH* share_ = nullptr;
+    std::mutex share_locks_[CURL_LOCK_DATA_LAST];
+};
+
+} // namespace imgpipe

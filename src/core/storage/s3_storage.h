@@ -1,0 +1,40 @@
+#pragma once
+
+#include "core/storage/s3_client.h"
+#include "core/storage/storage.h"
+
+namespace imgpipe {
+
+// Objects in an S3-compatible bucket, in the original service's layout: the original at
+// <prefix><uuid>, a derivative at <prefix><uuid>/<canonical chain>, with Content-Type and the
+// file name and dimensions as x-amz-meta-* so that metadata is one HEAD. A PUT is atomic in S3,
+// so an object is visible only when complete. Uploads stream from the spool file; reads stream
+// back through a bounded buffer. Every call may block on the network (blocking() is true).
+class S3Storage final : public Storage {
+public:
+    S3Storage(S3Config config, std::filesystem::path temp_dir);
+
+    // Throws std::runtime_error with a clear message when the bucket is missing, the credentials
+    // are refused or the endpoint cannot be reached.
+    void check_bucket();
+
+    std::optional<ObjectInfo> head(const std::string& id) override;
+    void put_file(const ObjectInfo& info, const std::filesystem::path& file) override;
+    void put_bytes(const ObjectInfo& info, std::string_view bytes) override;
+    std::unique_ptr<BlobReader> open(const std::string& id) override;
+    LocalFile local_file(const std::string& id) override;
+    std::filesystem::path temp_dir() const override { return temp_dir_; }
+    bool blocking() const override { return true; }
+    std::optional<std::string> presigned_url(const ObjectInfo& info, int expires_s) override;
+
+    std::string key_of(const std::string& id) const; // <prefix><uuid>[/<chain>]
+
+private:
+    std::vector<std::string> metadata_headers(const ObjectInfo& info) const;
+    void expect_stored(const S3Client::Reply& reply, const std::string& id) const;
+
+    S3Client client_;
+    std::filesystem::path temp_dir_;
+};
+
+} // namespace imgpipe
