@@ -1,6 +1,7 @@
 #include "e2e/harness.h"
 
 #include "core/hash.h"
+#include "support/s3_servers.h"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -122,12 +123,44 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
     return r;
 }
 
+namespace {
+bool g_s3_mode = false;
+}
+
+bool s3_mode() { return g_s3_mode; }
+void set_s3_mode(bool on) { g_s3_mode = on; }
+
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string data_dir)
     : args_(std::move(extra_args)), data_dir_(std::move(data_dir)) {
     if (data_dir_.empty()) {
         data_dir_ = make_temp_dir("imgpipe-e2e-data");
         own_dir_ = true;
     }
+    if (s3_mode()) {
+        static int counter = 0;
+        s3_prefix_ = "e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "/";
+        const test::S3Server s = test::s3_server("open");
+        args_.insert(args_.begin(), {"--storage", "s3://" + s.bucket + "/" + s3_prefix_, "--s3-endpoint",
+                                     s.endpoint, "--aws-access-key-id", s.key,
+                                     "--aws-secret-access-key", s.secret});
+    }
+}
+
+size_t ServerProcess::stored_objects(const std::string& id_prefix) const {
+    size_t n = 0;
+    if (s3_mode()) {
+        const std::string keys = test::s3_tool("open", "list '" + s3_prefix_ + id_prefix + "'");
+        for (char c : keys) n += c == '\n';
+        return n;
+    }
+    const std::string root = data_dir_ + "/objects";
+    if (!std::filesystem::exists(root)) return 0;
+    for (auto it = std::filesystem::recursive_directory_iterator(root);
+         it != std::filesystem::recursive_directory_iterator(); ++it) {
+        const auto rel = std::filesystem::relative(it->path(), root).string();
+        n += it->is_regular_file() && it->path().extension() != ".json" && rel.rfind(id_prefix, 0) == 0;
+    }
+    return n;
 }
 
 ServerProcess::~ServerProcess() {

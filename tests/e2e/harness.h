@@ -32,7 +32,13 @@ HttpResponse http_post(const std::string& url, const std::string& body,
 HttpResponse http_upload(const std::string& url, const FilePart& file,
                          const std::map<std::string, std::string>& fields = {});
 
-// The real imgpipe binary, started on a free loopback port with its own data directory.
+// Which storage the servers of this run use: local disk by default, S3 (the "open" moto server)
+// when the test binary runs with --storage=s3.
+bool s3_mode();
+void set_s3_mode(bool on);
+
+// The real imgpipe binary, started on a free loopback port with its own data directory (and in S3
+// mode its own key prefix in the test bucket).
 class ServerProcess {
 public:
     explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string data_dir = "");
@@ -46,10 +52,14 @@ public:
     std::string url(const std::string& path = "") const;
     int port() const { return port_; }
     const std::string& data_dir() const { return data_dir_; }
+    const std::string& s3_prefix() const { return s3_prefix_; }
+    // How many image objects (originals and derivatives) are stored under `id_prefix`.
+    size_t stored_objects(const std::string& id_prefix = "") const;
 
 private:
     std::vector<std::string> args_;
     std::string data_dir_;
+    std::string s3_prefix_;
     bool own_dir_ = false;
     int pid_ = -1;
     int port_ = 0;

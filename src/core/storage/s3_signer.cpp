@@ -25,15 +25,16 @@ std::string presign_get(const PresignInput& in) {
     const std::string date = datetime.substr(0, 8);
     const std::string scope = date + "/" + in.region + "/s3/aws4_request";
 
-    // Query parameters in byte order of their names, as the canonical request needs them.
-    std::string query = "X-Amz-Algorithm=AWS4-HMAC-SHA256";
-    query += "&X-Amz-Credential=" + aws_uri_encode(in.access_key + "/" + scope, false);
-    query += "&X-Amz-Date=" + datetime;
-    query += "&X-Amz-Expires=" + std::to_string(in.expires_s);
-    if (!in.session_token.empty()) {
-        query += "&X-Amz-Security-Token=" + aws_uri_encode(in.session_token, false);
-    }
-    query += "&X-Amz-SignedHeaders=host";
+    // The canonical query has the parameters in byte order of their names; the URL lists the
+    // security token after SignedHeaders, as botocore does (the order on the wire is free).
+    const std::string head = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+                             aws_uri_encode(in.access_key + "/" + scope, false) +
+                             "&X-Amz-Date=" + datetime + "&X-Amz-Expires=" +
+                             std::to_string(in.expires_s);
+    const std::string token =
+        in.session_token.empty() ? "" : "X-Amz-Security-Token=" + aws_uri_encode(in.session_token, false);
+    const std::string query = head + (token.empty() ? "" : "&" + token) + "&X-Amz-SignedHeaders=host";
+    const std::string url_query = head + "&X-Amz-SignedHeaders=host" + (token.empty() ? "" : "&" + token);
 
     const std::string canonical_request = "GET\n" + in.canonical_uri + "\n" + query + "\nhost:" +
                                           in.host + "\n\nhost\nUNSIGNED-PAYLOAD";
@@ -44,7 +45,7 @@ std::string presign_get(const PresignInput& in) {
     key = hmac_sha256(key, "s3");
     key = hmac_sha256(key, "aws4_request");
     const std::string signature = to_hex(hmac_sha256(key, string_to_sign));
-    return in.scheme_host + in.canonical_uri + "?" + query + "&X-Amz-Signature=" + signature;
+    return in.scheme_host + in.canonical_uri + "?" + url_query + "&X-Amz-Signature=" + signature;
 }
 
 } // namespace imgpipe

@@ -1,0 +1,156 @@
+// One contract for every Storage backend: local disk, and S3 against moto_server.
+#include "core/errors.h"
+#include "core/hash.h"
+#include "core/ids.h"
+#include "core/storage/local_storage.h"
+#include "core/storage/s3_storage.h"
+#include "support/s3_servers.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace imgpipe {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StorageContract : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        root_ = fs::temp_directory_path() / ("imgpipe-contract-" + std::to_string(::getpid()));
+        if (GetParam() == "local") {
+            storage_ = std::make_unique<LocalStorage>(root_);
+        } else {
+            auto s3 = std::make_unique<S3Storage>(test::s3_config(GetParam(), "contract"), root_ / "tmp");
+            s3->check_bucket();
+            storage_ = std::move(s3);
+        }
+    }
+    void TearDown() override {
+        storage_.reset();
+        fs::remove_all(root_);
+    }
+    static ObjectInfo info(const std::string& id, std::string_view bytes, std::string filename = "a.png") {
+        return ObjectInfo{id, "image/png", bytes.size(), "\"" + md5_hex(bytes) + "\"", std::move(filename), 30, 20};
+    }
+    static std::string read_all(BlobReader& r) {
+        std::string out;
+        char buf[65536];
+        size_t n;
+        while ((n = r.read(buf, sizeof buf)) > 0) out.append(buf, n);
+        return out;
+    }
+    std::string spool(const std::string& bytes) {
+        TempFile t(storage_->temp_dir());
+        t.write(bytes);
+        t.sync_and_close();
+        return t.release().string();
+    }
+
+    fs::path root_;
+    std::unique_ptr<Storage> storage_;
+};
+
+TEST_P(StorageContract, OriginalsAndDerivativesRoundTrip) {
+    const std::string id = new_image_id();
+    const std::string original = "original \x00\xff bytes";
+    storage_->put_file(info(id, original), spool(original));
+    const std::string derived_id = id + "/rotate:10|convert:png|scale:200x100";
+    storage_->put_bytes(info(derived_id, "derived"), "derived");
+
+    const auto head = storage_->head(id);
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->id, id);
+    EXPECT_EQ(head->content_type, "image/png");
+    EXPECT_EQ(head->content_length, original.size());
+    EXPECT_EQ(head->etag, "\"" + md5_hex(original) + "\"");
+    EXPECT_EQ(head->width, 30);
+    EXPECT_EQ(head->height, 20);
+    EXPECT_EQ(head->filename, "a.png");
+    ASSERT_TRUE(storage_->head(derived_id));
+    EXPECT_EQ(storage_->head(derived_id)->etag, "\"" + md5_hex("derived") + "\"");
+
+    auto reader = storage_->open(derived_id);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(reader->size(), 7u);
+    EXPECT_EQ(read_all(*reader), "derived");
+    const LocalFile local = storage_->local_file(id);
+    std::ifstream in(local.path, std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), original);
+}
+
+TEST_P(StorageContract, MissingObjectsAreAbsentNotErrors) {
+    const std::string id = new_image_id();
+    EXPECT_FALSE(storage_->head(id));
+    EXPECT_FALSE(storage_->head(id + "/scale:10x"));
+    EXPECT_EQ(storage_->open(id), nullptr);
+}
+
+TEST_P(StorageContract, InvalidIdsAreNotFound) {
+    for (const std::string& bad : std::vector<std::string>{"../x", "", "nope", "00000000-0000-4000-8000-00000000000/"}) {
+        try {
+            storage_->head(bad);
+            ADD_FAILURE() << "no error for '" << bad << "'";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::not_found);
+        }
+    }
+}
+
+TEST_P(StorageContract, LargeFilesStreamBothWays) {
+    std::string big(8 * 1024 * 1024 + 123, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+    const std::string id = new_image_id();
+    storage_->put_file(info(id, big), spool(big));
+    auto reader = storage_->open(id);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(reader->size(), big.size());
+    EXPECT_EQ(md5_hex(read_all(*reader)), md5_hex(big));
+    EXPECT_EQ(storage_->head(id)->etag, "\"" + md5_hex(big) + "\"");
+}
+
+TEST_P(StorageContract, FileNamesSurviveAsGiven) {
+    const std::string id = new_image_id();
+    const std::string name = "my photo \xc3\xa9t\xc3\xa9 (1) 100%.jpeg";
+    storage_->put_bytes(info(id, "x", name), "x");
+    EXPECT_EQ(storage_->head(id)->filename, name);
+}
+
+TEST_P(StorageContract, ARepeatedPutReplacesTheObject) {
+    const std::string id = new_image_id() + "/convert:png";
+    storage_->put_bytes(info(id, "first"), "first");
+    storage_->put_bytes(info(id, "second!"), "second!");
+    EXPECT_EQ(storage_->head(id)->content_length, 7u);
+    EXPECT_EQ(read_all(*storage_->open(id)), "second!");
+}
+
+TEST_P(StorageContract, ConcurrentWritersDoNotInterfere) {
+    std::vector<std::string> ids(8);
+    for (auto& id : ids) id = new_image_id();
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        threads.emplace_back([&, i] {
+            const std::string bytes(1000 + i, static_cast<char>('a' + i));
+            storage_->put_bytes(info(ids[i], bytes), bytes);
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (size_t i = 0; i < ids.size(); ++i) {
+        EXPECT_EQ(read_all(*storage_->open(ids[i])), std::string(1000 + i, static_cast<char>('a' + i)));
+    }
+}
+
+TEST_P(StorageContract, SpoolFilesAreConsumed) {
+    const std::string id = new_image_id();
+    storage_->put_file(info(id, "spooled"), spool("spooled"));
+    EXPECT_TRUE(fs::is_empty(storage_->temp_dir()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageContract, ::testing::Values("local", "open"),
+                         [](const auto& info) { return info.param == "open" ? std::string("s3") : info.param; });
+
+} // namespace
+} // namespace imgpipe
