@@ -1,5 +1,6 @@
 // The API on the S3 backend, seen from outside: interop with boto3 and start-up checks.
 #include "e2e/harness.h"
+#include "core/storage/s3_client.h"
 #include "support/s3_servers.h"
 #include "support/test_images.h"
 
@@ -51,6 +52,21 @@ TEST(S3Api, ObjectsPutByBoto3AreServed) {
     EXPECT_EQ(img.height(), 25);
     EXPECT_EQ(test::colour_at(img, 5, 5), "red");
     std::filesystem::remove_all(std::filesystem::path(file).parent_path());
+}
+
+TEST(S3Client, ReusesConnections) {
+    // moto answers every request with "Connection: close", so reuse is shown against a server that
+    // keeps connections alive: imgpipe itself, whose /image/<uuid> answers HEAD with 404.
+    ServerProcess keep_alive;
+    keep_alive.start();
+    S3Config c = test::s3_config("open", "reuse");
+    c.endpoint = keep_alive.url();
+    c.bucket = "image";
+    S3Client client(c);
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(client.head("00000000-0000-4000-8000-0000000000" + std::to_string(10 + i)).status, 404);
+    }
+    EXPECT_EQ(client.new_connections(), 1u) << "20 requests should share one connection";
 }
 
 std::string start_failure(const std::string& args) {

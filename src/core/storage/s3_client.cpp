@@ -249,6 +249,9 @@ S3Client::Reply S3Client::perform(const std::string& path, const char* what, Set
         curl_slist_free_all(list);
         status = 0;
         curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
+        long connects = 0;
+        curl_easy_getinfo(c.get(), CURLINFO_NUM_CONNECTS, &connects);
+        new_connections_ += static_cast<uint64_t>(connects);
         reply.status = status;
         if (!transient(rc, status)) return reply;
         if (attempt >= config_.attempts) break;

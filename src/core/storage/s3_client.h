@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -49,6 +50,8 @@ public:
 
     std::string presigned_get(const std::string& key, int expires_s, int64_t now_unix) const;
     const S3Config& config() const { return config_; }
+    // Connections opened so far (requests on reused connections add nothing).
+    uint64_t new_connections() const { return new_connections_.load(); }
 
 private:
     std::string path_for(const std::string& key) const; // "/bucket/enc%20key" or "/enc%20key"
@@ -62,6 +65,7 @@ private:
     std::string sigv4_;       // "aws:amz:<region>:s3"
     std::string userpwd_;
     CURLSH* share_ = nullptr;
+    std::atomic<uint64_t> new_connections_{0};
     std::mutex share_locks_[CURL_LOCK_DATA_LAST];
 };
 
