@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config
     libvips-dev libboost-dev libcurl4-openssl-dev libssl-dev
-    nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+    nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
     libgtest-dev libgmock-dev curl
 )
 missing=()

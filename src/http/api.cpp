@@ -66,7 +66,31 @@ Response Api::error(const Error& e) {
 
 Response Api::health() const {
     Response r;
-    r.body = nlohmann::json{{"status", "ok"}, {"workers_in_flight", workers_.in_flight()}}.dump();
+    r.body = nlohmann::json{{"status", "ok"},
+                            {"workers_in_flight", workers_.in_flight()},
+                            {"transforms", transforms_run_.load()},
+                            {"transforms_coalesced", transforms_coalesced_.load()},
+                            {"uploads", uploads_.load()}}
+                 .dump();
+    return r;
+}
+
+Response Api::metrics() const {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    auto counter = [&r](const char* name, const char* help, uint64_t value, const char* type = "counter") {
+        r.body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+                  name + " " + std::to_string(value) + "\n";
+    };
+    counter("imgpipe_transforms_total", "Derived images computed.", transforms_run_.load());
+    counter("imgpipe_transforms_coalesced_total",
+            "Requests for a derivative that waited for a transform already running.",
+            transforms_coalesced_.load());
+    counter("imgpipe_uploads_total", "Originals stored (uploads and links).", uploads_.load());
+    counter("imgpipe_overloaded_total", "Requests refused with 503 because the queue was full.",
+            overloaded_.load());
+    counter("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
+            static_cast<uint64_t>(workers_.in_flight()), "gauge");
     return r;
 }
 
@@ -93,8 +117,9 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
 awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filename,
                                 RequestInfo req) {
     Spool* spool = file.get();
-    const ObjectInfo info =
-        co_await workers_.run([this, spool, &filename] { return images_.ingest(*spool, filename); });
+    const ObjectInfo info = co_await counted(
+        workers_.run([this, spool, &filename] { return images_.ingest(*spool, filename); }));
+    ++uploads_;
     Response r = object_json(info, status::created, req);
     r.headers.emplace_back("Location", "/image/" + info.id + "/");
     co_return r;
@@ -119,7 +144,20 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
         });
     if (existing) co_return ImageService::Transformed{*existing, false};
     if (!original) throw Error(ErrorCode::not_found, "no image with this id");
-    co_return co_await workers_.run([this, &route, &chain] { return images_.transform(route.id, chain); });
+    bool joined = false;
+    const auto result = co_await transforms_.run(
+        key,
+        [this, &route, &chain]() -> awaitable<ImageService::Transformed> {
+            co_return co_await counted(
+                workers_.run([this, &route, &chain] { return images_.transform(route.id, chain); }));
+        },
+        joined);
+    if (joined) {
+        ++transforms_coalesced_;
+        co_return ImageService::Transformed{result.info, false}; // created by another request
+    }
+    if (result.created) ++transforms_run_;
+    co_return result;
 }
 
 awaitable<Response> Api::image(Route route, RequestInfo req) {

@@ -5,12 +5,14 @@
 #include "core/images.h"
 #include "core/signing.h"
 #include "core/storage/storage.h"
+#include "http/coalescer.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,6 +52,7 @@ public:
     boost::asio::awaitable<Response> image(Route route, RequestInfo req);
     boost::asio::awaitable<Response> bytes(Route route, RequestInfo req);
     Response health() const;
+    Response metrics() const;
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }
 
     // Runs fn on the blocking pool (for calls that wait on the network).
@@ -62,6 +65,16 @@ public:
 
 private:
     boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route);
+    // Awaits a pool job, counting a refusal for /metrics.
+    template <class T>
+    boost::asio::awaitable<T> counted(boost::asio::awaitable<T> job) const {
+        try {
+            co_return co_await std::move(job);
+        } catch (const Error& e) {
+            if (e.code() == ErrorCode::overloaded) ++overloaded_;
+            throw;
+        }
+    }
     // A storage call: inline for local disk, on the blocking pool for a network backend.
     template <class F>
     boost::asio::awaitable<std::invoke_result_t<F>> storage_call(F fn);
@@ -75,6 +88,12 @@ private:
     const Config& config_;
     WorkerPool& workers_;
     WorkerPool& blocking_;
+    // Concurrent requests for the same new derivative share one transform.
+    Coalescer<ImageService::Transformed> transforms_;
+    std::atomic<uint64_t> transforms_run_{0};       // derivatives computed
+    std::atomic<uint64_t> transforms_coalesced_{0}; // requests that waited for another's result
+    std::atomic<uint64_t> uploads_{0};              // originals stored
+    mutable std::atomic<uint64_t> overloaded_{0};   // requests refused with 503 by the pool
 };
 
 // "<uuid>/rotate:10|convert:png" -> "<uuid>/rotate:10%7Cconvert:png": safe in a URL path.

@@ -64,9 +64,9 @@ Route route(std::string_view method, std::string_view target, std::string& allow
 
     Route r;
     r.path = percent_decode(raw_path);
-    if (parts.size() == 1 && parts[0] == "health") {
+    if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "metrics")) {
         require(method, "GET, HEAD", allow);
-        r.kind = RouteKind::health;
+        r.kind = parts[0] == "health" ? RouteKind::health : RouteKind::metrics;
         return r;
     }
     if (parts[0] != "image" && parts[0] != "bytes") not_found();

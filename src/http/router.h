@@ -12,6 +12,7 @@ enum class RouteKind {
     image,     // GET /image/<id>/[<chain>/...]   JSON metadata (creating the derivative)
     bytes,     // GET|HEAD /bytes/<id>[/<chain>...]  the image bytes
     health,    // GET /health
+    metrics,   // GET /metrics (Prometheus text format)
 };
 
 struct Route {

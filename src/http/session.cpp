@@ -131,6 +131,7 @@ awaitable<Response> Session::dispatch(Parser& parser) {
     case RouteKind::image:
     case RouteKind::bytes:
     case RouteKind::health:
+    case RouteKind::metrics:
         break;
     }
     // Other requests carry no body; a small one is read and dropped to keep the connection.
@@ -144,6 +145,7 @@ awaitable<Response> Session::dispatch(Parser& parser) {
     switch (route_.kind) {
     case RouteKind::image: co_return co_await api_.image(std::move(route_), std::move(info));
     case RouteKind::bytes: co_return co_await api_.bytes(std::move(route_), std::move(info));
+    case RouteKind::metrics: co_return api_.metrics();
     case RouteKind::health:
     case RouteKind::upload:
     case RouteKind::link:

@@ -27,18 +27,24 @@ public:
     ~WorkerPool() { pool_.join(); }
 
     // co_await pool.run(fn): runs fn() on a pool thread and resumes the caller on its own executor
-    // with fn's result (or its exception).
+    // with fn's result (or its exception). Admission is decided when the job is awaited.
     template <class F>
     auto run(F fn) -> boost::asio::awaitable<std::invoke_result_t<F>> {
         using R = std::invoke_result_t<F>;
-        if (admitted_.fetch_add(1) >= capacity_) {
-            admitted_.fetch_sub(1);
-            throw Error(ErrorCode::overloaded, "the server is busy; try again shortly");
-        }
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
                                            void(std::exception_ptr, R)>(
             [this, fn = std::move(fn)](auto handler) mutable {
-                boost::asio::post(pool_, [this, fn = std::move(fn),
+                auto ex = boost::asio::get_associated_executor(handler);
+                if (admitted_.fetch_add(1) >= capacity_) {
+                    admitted_.fetch_sub(1);
+                    boost::asio::post(ex, [handler = std::move(handler)]() mutable {
+                        handler(std::make_exception_ptr(Error(
+                                    ErrorCode::overloaded, "the server is busy; try again shortly")),
+                                R{});
+                    });
+                    return;
+                }
+                boost::asio::post(pool_, [this, fn = std::move(fn), ex,
                                           handler = std::move(handler)]() mutable {
                     std::exception_ptr error;
                     R result{};
@@ -49,7 +55,6 @@ public:
                     }
                     on_job_end_();
                     admitted_.fetch_sub(1);
-                    auto ex = boost::asio::get_associated_executor(handler);
                     boost::asio::dispatch(ex, [handler = std::move(handler), error,
                                                result = std::move(result)]() mutable {
                         handler(error, std::move(result));

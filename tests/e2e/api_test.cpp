@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 namespace imgpipe::e2e {
@@ -231,6 +232,31 @@ TEST_F(Api, RestartKeepsEverythingAcknowledged) {
     const auto again = get("/image/" + id + "/scale:50x|convert:webp/");
     EXPECT_EQ(again.status, 200);
     EXPECT_EQ(get("/bytes/" + id + "/scale:50x|convert:webp/").body, derived);
+}
+
+TEST_F(Api, SimultaneousRequestsForANewVariantCostOneTransform) {
+    const std::string id = upload(test::encode(test::photo_like(2000, 1500), ".jpg"), "big.jpg")["id"];
+    const auto before = get("/health").json();
+    const std::string path = "/bytes/" + id + "/rotate:33|convert:avif|scale:640x/";
+    std::vector<std::future<HttpResponse>> replies;
+    for (int i = 0; i < 50; ++i) {
+        replies.push_back(std::async(std::launch::async, [&] { return get(path); }));
+    }
+    std::set<std::string> bodies;
+    for (auto& f : replies) {
+        const auto r = f.get();
+        ASSERT_EQ(r.status, 200) << r.body.substr(0, 200);
+        bodies.insert(r.body);
+    }
+    EXPECT_EQ(bodies.size(), 1u) << "all 50 got the same image";
+    const auto img = test::decode(*bodies.begin());
+    EXPECT_EQ(test::loader_of(img), "heifload_buffer");
+    EXPECT_EQ(img.width(), 640);
+    const auto after = get("/health").json();
+    EXPECT_EQ(after["transforms"].get<int>() - before["transforms"].get<int>(), 1) << after;
+    EXPECT_GT(after["transforms_coalesced"].get<int>(), 0) << after;
+    const auto metrics = get("/metrics");
+    EXPECT_NE(metrics.body.find("imgpipe_transforms_total 1\n"), std::string::npos) << metrics.body;
 }
 
 TEST_F(Api, SigtermFinishesRequestsInFlight) {

@@ -1,0 +1,48 @@
+-- wrk script: every request asks for a variant nobody asked for before (a cold transform), with
+-- the same work each time: the output size moves by a few pixels and the angle by 1e-6 degree.
+--   MODE=imgpipe-rotate|imgpipe-thumb|ipx-rotate|ipx-thumb  IDS=id1,id2,...  (IPX: file names)
+-- run.sh gives imgpipe a fresh data directory for every cold run, so no variant is stored yet.
+local next_tid = 0
+function setup(thread)
+    thread:set("tid", next_tid)
+    next_tid = next_tid + 1
+end
+
+function init(args)
+    ids = {}
+    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
+    mode = os.getenv("MODE")
+    counter = 0
+end
+
+function request()
+    counter = counter + 1
+    local n = counter * 16 + tid
+    local id = ids[(n % #ids) + 1]
+    local k = math.floor(n / #ids)
+    local path
+    if mode == "imgpipe-rotate" or mode == "ipx-rotate" then
+        local w, h = 190 + k % 21, 95 + math.floor(k / 21) % 11
+        local angle = string.format("10.%06d", math.floor(k / 231) % 1000000)
+        if mode == "imgpipe-rotate" then
+            path = "/bytes/" .. id .. "/rotate:" .. angle .. "%7Cconvert:png%7Cscale:" .. w .. "x" .. h .. "/"
+        else
+            path = "/rotate_" .. angle .. ",f_png,s_" .. w .. "x" .. h .. "/" .. id
+        end
+    else
+        local w, h = 380 + k % 41, 285 + math.floor(k / 41) % 31
+        if mode == "imgpipe-thumb" then
+            path = "/bytes/" .. id .. "/scale:" .. w .. "x" .. h .. "%7Cconvert:webp/"
+        else
+            path = "/s_" .. w .. "x" .. h .. ",f_webp/" .. id
+        end
+    end
+    return wrk.format("GET", path)
+end
+
+function done(summary, latency, requests)
+    io.write(string.format("RESULT requests=%d errors=%d non2xx=%d p99_ms=%.2f rps=%.2f\n",
+        summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write +
+        summary.errors.timeout, summary.errors.status, latency:percentile(99) / 1000,
+        summary.requests / (summary.duration / 1e6)))
+end

@@ -1,0 +1,101 @@
+// The same work as imgpipe's planned chains, in one process with plain libvips calls and nothing
+// else: the floor for "CPU per image". With --staged it does what the original design did
+// instead: decode, one op, encode, at every stage of the chain.
+//
+//   vips_minimal [--staged] rotate|thumb ROUNDS FILE...
+// prints CPU milliseconds per image.
+#include <vips/vips8>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+using vips::VImage;
+
+static double cpu_ms() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
+static std::string save(const VImage& img, const char* suffix) {
+    void* buf = nullptr;
+    size_t len = 0;
+    img.write_to_buffer(suffix, &buf, &len);
+    std::string out(static_cast<char*>(buf), len);
+    g_free(buf);
+    return out;
+}
+
+static VImage rotate_ccw(const VImage& in, double degrees) {
+    VImage img = in.has_alpha() ? in : in.bandjoin_const({255.0});
+    img = img.premultiply().rotate(-degrees, VImage::option()->set("background", std::vector<double>(4, 0.0)));
+    return img.unpremultiply().cast(VIPS_FORMAT_UCHAR);
+}
+
+// rotate:10|convert:png|scale:200x100, planned: shrink on load to twice what the scale needs,
+// rotate the small image, resize to exactly 200x100, PNG.
+static std::string rotate_fused(const char* file) {
+    VImage head = VImage::new_from_file(file, VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    const double r = 10 * M_PI / 180, w = head.width(), h = head.height();
+    const double bw = w * std::cos(r) + h * std::sin(r), bh = w * std::sin(r) + h * std::cos(r);
+    const double s = 2 * std::max(200 / bw, 100 / bh);
+    VImage img = VImage::thumbnail(file, static_cast<int>(std::ceil(w * s)),
+                                   VImage::option()->set("height", static_cast<int>(std::ceil(h * s))))
+                     .copy_memory();
+    img = rotate_ccw(img, 10);
+    img = img.premultiply().resize(200.0 / img.width(), VImage::option()->set("vscale", 100.0 / img.height()));
+    return save(img.unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
+}
+
+// scale:400x300|convert:webp, planned: shrink on load straight to 400x300, WebP.
+static std::string thumb_fused(const char* file) {
+    VImage img = VImage::thumbnail(file, 480, VImage::option()->set("height", 300)); // fits 480x300
+    img = img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height()));
+    return save(img, ".webp");
+}
+
+// The original design: every stage decodes its input and encodes its output.
+static std::string rotate_staged(const char* file) {
+    VImage img = VImage::new_from_file(file);
+    std::string a = save(rotate_ccw(img, 10), ".png");                          // rotate worker
+    std::string b = save(VImage::new_from_buffer(a, ""), ".png");              // convert worker
+    VImage c = VImage::new_from_buffer(b, "");                                  // scale worker
+    return save(c.resize(200.0 / c.width(), VImage::option()->set("vscale", 100.0 / c.height())), ".png");
+}
+
+static std::string thumb_staged(const char* file) {
+    VImage img = VImage::new_from_file(file);
+    std::string a = save(img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height())), ".jpg");
+    return save(VImage::new_from_buffer(a, ""), ".webp");
+}
+
+int main(int argc, char** argv) {
+    if (VIPS_INIT(argv[0])) return 1;
+    vips_cache_set_max(0);
+    vips_concurrency_set(1);
+    int i = 1;
+    const bool staged = argc > i && std::strcmp(argv[i], "--staged") == 0;
+    i += staged;
+    if (argc < i + 3) {
+        std::fprintf(stderr, "usage: vips_minimal [--staged] rotate|thumb ROUNDS FILE...\n");
+        return 2;
+    }
+    const std::string chain = argv[i];
+    const int rounds = std::atoi(argv[i + 1]);
+    const auto run = chain == "rotate" ? (staged ? rotate_staged : rotate_fused)
+                                       : (staged ? thumb_staged : thumb_fused);
+    run(argv[i + 2]); // warm-up
+    const double t0 = cpu_ms();
+    int images = 0;
+    size_t bytes = 0;
+    for (int r = 0; r < rounds; ++r) {
+        for (int f = i + 2; f < argc; ++f, ++images) bytes += run(argv[f]).size();
+    }
+    std::printf("%.1f\n", (cpu_ms() - t0) / images);
+    std::fprintf(stderr, "%d images, %zu bytes out\n", images, bytes);
+    return 0;
+}
