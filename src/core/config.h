@@ -13,7 +13,7 @@ namespace imgpipe {
 struct ServerConfig {
     std::string host = "127.0.0.1";
     uint16_t port = 8000;
-    int io_threads = 1;            // threads that parse, route and write (never decode images)
+    int io_threads = 2;            // threads that parse, route and write (never decode images)
     std::string public_url;        // base of the links in `url`; empty: http://<Host header>
     int header_timeout_ms = 10000; // whole request header must arrive within this
     int body_idle_timeout_ms = 15000; // a body read that makes no progress for this long is cut

@@ -79,11 +79,24 @@ fs::path LocalStorage::blob_path(const std::string& id) const {
     return parsed.chain.empty() ? dir / "original" : dir / encode_name(parsed.chain);
 }
 
+void LocalStorage::remember(const ObjectInfo& info) {
+    std::lock_guard lock(cache_mutex_);
+    if (cache_.size() >= kMaxCachedInfos) cache_.clear(); // crude, but bounded and rare
+    cache_[info.id] = info;
+}
+
 std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
-    std::ifstream in{blob_path(id).string() + ".json"};
+    const fs::path blob = blob_path(id); // validates the id first
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (auto it = cache_.find(id); it != cache_.end()) return it->second;
+    }
+    std::ifstream in{blob.string() + ".json"};
     if (!in) return std::nullopt;
     try {
-        return nlohmann::json::parse(in).get<ObjectInfo>();
+        ObjectInfo info = nlohmann::json::parse(in).get<ObjectInfo>();
+        remember(info);
+        return info;
     } catch (const nlohmann::json::exception&) {
         return std::nullopt; // cannot happen for files we renamed into place whole
     }
@@ -99,6 +112,7 @@ void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp) {
     fs::rename(blob_tmp, blob);
     fs::rename(meta.release(), blob.string() + ".json");
     fsync_dir(blob.parent_path());
+    remember(info);
 }
 
 void LocalStorage::put_file(const ObjectInfo& info, const fs::path& file) {

@@ -2,6 +2,9 @@
 
 #include "core/storage/storage.h"
 
+#include <mutex>
+#include <unordered_map>
+
 namespace imgpipe {
 
 // Objects on local disk under <root>/objects/<uuid>/: the original as "original", each derivative
@@ -26,8 +29,14 @@ public:
 
 private:
     void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp);
+    void remember(const ObjectInfo& info);
 
     std::filesystem::path root_;
+    // Metadata of objects seen, so that serving a stored variant reads no JSON file. Objects never
+    // change once written (a repeated put writes the same id through here), so it is never stale.
+    static constexpr size_t kMaxCachedInfos = 100'000;
+    std::mutex cache_mutex_;
+    std::unordered_map<std::string, ObjectInfo> cache_;
 };
 
 } // namespace imgpipe
