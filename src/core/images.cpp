@@ -5,6 +5,10 @@
 #include "core/ids.h"
 #include "core/pipeline/execute.h"
 #include "core/pipeline/load.h"
+#include "core/pipeline/mipmap.h"
+
+#include <fstream>
+#include <iterator>
 
 namespace imgpipe {
 
@@ -13,10 +17,19 @@ ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     if (spool.size() == 0) throw Error(ErrorCode::unsupported_media, "the file is empty");
     const std::string path = spool.file().path().string();
     const SourceInfo source = probe_image(path, config_.limits);
-    verify_decodable(path);
 
     ObjectInfo info;
     info.id = new_image_id();
+    if (wants_mipmap(source.width, source.height)) {
+        // The decode that proves the upload sound also makes the mipmap; it is stored first, so
+        // that no original is ever visible without it.
+        const Mipmap m = make_mipmap(path);
+        storage_.put_bytes(ObjectInfo{mipmap_id(info.id), mipmap_content_type(m.bands), m.pixels.size(),
+                                      "\"" + md5_hex(m.pixels) + "\"", "mipmap", m.width, m.height},
+                           m.pixels);
+    } else {
+        verify_decodable(path);
+    }
     info.content_type = source.mime;
     info.content_length = spool.size();
     info.etag = "\"" + spool.md5_hex() + "\"";
@@ -35,24 +48,57 @@ ImageService::Transformed ImageService::transform(const std::string& id, const C
     const std::string derived_id = id + "/" + chain.canonical();
     if (auto existing = storage_.head(derived_id)) return {*existing, false};
 
-    const LocalFile source_file = storage_.local_file(id);
-    const std::string path = source_file.path.string();
-    const SourceInfo source = probe_image(path, config_.limits);
-    const Plan plan = make_plan(chain, source, config_.limits);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(config_.limits.processing_timeout_ms);
-    const Encoded out = execute(path, plan, config_.output, deadline);
+    std::optional<Encoded> out = from_mipmap(id, *original, chain, deadline);
+    if (!out) {
+        const LocalFile source_file = storage_.local_file(id);
+        const std::string path = source_file.path.string();
+        const Plan plan = make_plan(chain, probe_image(path, config_.limits), config_.limits);
+        out = execute(path, plan, config_.output, deadline);
+    }
 
     ObjectInfo info;
     info.id = derived_id;
-    info.content_type = std::string(format_mime(out.format));
-    info.content_length = out.bytes.size();
-    info.etag = "\"" + md5_hex(out.bytes) + "\"";
-    info.filename = derived_filename(original->filename, out.format);
-    info.width = out.width;
-    info.height = out.height;
-    storage_.put_bytes(info, out.bytes);
+    info.content_type = std::string(format_mime(out->format));
+    info.content_length = out->bytes.size();
+    info.etag = "\"" + md5_hex(out->bytes) + "\"";
+    info.filename = derived_filename(original->filename, out->format);
+    info.width = out->width;
+    info.height = out->height;
+    storage_.put_bytes(info, out->bytes);
     return {info, true};
+}
+
+std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const ObjectInfo& original,
+                                                 const Chain& chain,
+                                                 std::chrono::steady_clock::time_point deadline) {
+    // The plan is made from the original's metadata (upright size, format); the mipmap serves it
+    // when the plan shrinks on load to a size the mipmap covers.
+    const auto format = source_format(original.content_type);
+    if (!format || original.width <= 0 || original.height <= 0) return std::nullopt;
+    const SourceInfo source{original.content_type, *format, original.width, original.height, 1};
+    const Plan plan = make_plan(chain, source, config_.limits);
+    if (!plan.shrink_on_load) return std::nullopt;
+    const auto mip = storage_.head(mipmap_id(id));
+    if (!mip || mip->width < plan.shrink_on_load->width || mip->height < plan.shrink_on_load->height) {
+        return std::nullopt;
+    }
+    const LocalFile file = storage_.local_file(mip->id);
+    std::ifstream in(file.path, std::ios::binary);
+    const std::string pixels{std::istreambuf_iterator<char>(in), {}};
+    const int bands = mipmap_bands(mip->content_type);
+    if (bands <= 0 || pixels.size() != mip->content_length) return std::nullopt;
+    return execute_from(mipmap_image(pixels, mip->width, mip->height, bands), plan, config_.output,
+                        deadline);
+}
+
+std::optional<Format> source_format(const std::string& mime) {
+    if (mime == "image/heic") return Format::jpeg; // decoded, never encoded: JPEG by default
+    for (Format f : {Format::jpeg, Format::png, Format::webp, Format::gif, Format::tiff, Format::avif}) {
+        if (mime == format_mime(f)) return f;
+    }
+    return std::nullopt;
 }
 
 std::string derived_filename(const std::string& original, Format format) {

@@ -2,10 +2,13 @@
 
 #include "core/config.h"
 #include "core/ops/op.h"
+#include "core/pipeline/execute.h"
 #include "core/pipeline/plan.h"
 #include "core/storage/spool.h"
 #include "core/storage/storage.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace imgpipe {
@@ -29,9 +32,16 @@ public:
     Transformed transform(const std::string& id, const Chain& chain);
 
 private:
+    // The derivative computed from the original's mipmap, when the plan allows it.
+    std::optional<Encoded> from_mipmap(const std::string& id, const ObjectInfo& original,
+                                       const Chain& chain, std::chrono::steady_clock::time_point deadline);
+
     Storage& storage_;
     const Config& config_;
 };
+
+// The default output format of a stored original, from its Content-Type.
+std::optional<Format> source_format(const std::string& mime);
 
 // "photo.jpeg" + png -> "photo.png"
 std::string derived_filename(const std::string& original, Format format);

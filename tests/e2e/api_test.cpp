@@ -254,6 +254,9 @@ TEST_F(Api, SimultaneousRequestsForANewVariantCostOneTransform) {
     EXPECT_EQ(img.width(), 640);
     const auto after = get("/health").json();
     EXPECT_EQ(after["transforms"].get<int>() - before["transforms"].get<int>(), 1) << after;
+    // The mipmap made at upload is no variant a client can ask for.
+    EXPECT_EQ(get("/bytes/" + id + "/mipmap/").status, 400);
+    EXPECT_EQ(get("/image/" + id + "/mipmap/").status, 400);
     EXPECT_GT(after["transforms_coalesced"].get<int>(), 0) << after;
     const auto metrics = get("/metrics");
     EXPECT_NE(metrics.body.find("imgpipe_transforms_total 1\n"), std::string::npos) << metrics.body;

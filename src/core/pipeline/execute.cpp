@@ -43,29 +43,26 @@ bool needs_random_access(const std::vector<Op>& ops) {
 
 } // namespace
 
-Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
-                Clock::time_point deadline) {
-    try {
-        VImage img = plan.shrink_on_load
-                         ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
-                         : load_full(path);
-        // Shrink-on-load streams its input top to bottom; a rotation reads out of that order.
-        // The shrunk image is small by construction, so it is rendered once into memory.
-        if (plan.shrink_on_load && needs_random_access(plan.ops)) {
+namespace {
+
+// The ops and the encode, on a decoded source; libvips errors propagate.
+Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline) {
+    for (size_t i = 0; i < plan.ops.size(); ++i) {
+        img = std::visit([&](const auto& op) { return op.apply(img); }, plan.ops[i]);
+        if (must_materialise(plan.ops, i)) {
             watch(img, &deadline);
             img = img.copy_memory();
         }
-        for (size_t i = 0; i < plan.ops.size(); ++i) {
-            img = std::visit([&](const auto& op) { return op.apply(img); }, plan.ops[i]);
-            if (must_materialise(plan.ops, i)) {
-                watch(img, &deadline);
-                img = img.copy_memory();
-            }
-        }
-        if (!format_has_alpha(plan.output)) img = flatten_onto_white(img);
-        watch(img, &deadline);
-        Encoded out{encode(img, plan.output, output), plan.output, img.width(), img.height()};
-        return out;
+    }
+    if (!format_has_alpha(plan.output)) img = flatten_onto_white(img);
+    watch(img, &deadline);
+    return Encoded{encode(img, plan.output, output), plan.output, img.width(), img.height()};
+}
+
+template <class Body>
+Encoded guarded(Clock::time_point deadline, Body&& body) {
+    try {
+        return body(deadline);
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (Clock::now() > deadline) {
@@ -75,6 +72,42 @@ Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& o
         throw Error(ErrorCode::undecodable, "the image could not be processed: its data is corrupt "
                                             "or truncated");
     }
+}
+
+} // namespace
+
+Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
+                Clock::time_point deadline) {
+    return guarded(deadline, [&](Clock::time_point& d) {
+        VImage img = plan.shrink_on_load
+                         ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
+                         : load_full(path);
+        // Shrink-on-load streams its input top to bottom; a rotation reads out of that order.
+        // The shrunk image is small by construction, so it is rendered once into memory.
+        if (plan.shrink_on_load && needs_random_access(plan.ops)) {
+            watch(img, &d);
+            img = img.copy_memory();
+        }
+        return run(img, plan, output, d);
+    });
+}
+
+Encoded execute_from(const VImage& reduced, const Plan& plan, const OutputConfig& output,
+                     Clock::time_point deadline) {
+    return guarded(deadline, [&](Clock::time_point& d) {
+        VImage img = reduced;
+        if (plan.shrink_on_load) {
+            // One uniform step down to the planned size (never below it in either direction).
+            const double s = std::max(static_cast<double>(plan.shrink_on_load->width) / img.width(),
+                                      static_cast<double>(plan.shrink_on_load->height) / img.height());
+            if (s < 1.0) {
+                const bool alpha = img.has_alpha();
+                img = (alpha ? img.premultiply() : img).resize(s);
+                if (alpha) img = img.unpremultiply().cast(VIPS_FORMAT_UCHAR);
+            }
+        }
+        return run(img, plan, output, d);
+    });
 }
 
 } // namespace imgpipe

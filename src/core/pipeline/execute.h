@@ -20,4 +20,9 @@ struct Encoded {
 Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
                 std::chrono::steady_clock::time_point deadline);
 
+// The same from an already decoded reduced copy of the source (a mipmap: upright, sRGB or grey,
+// 8-bit, at least plan.shrink_on_load in both directions), instead of decoding the file.
+Encoded execute_from(const vips::VImage& reduced, const Plan& plan, const OutputConfig& output,
+                     std::chrono::steady_clock::time_point deadline);
+
 } // namespace imgpipe

@@ -1,6 +1,7 @@
 #include "core/errors.h"
 #include "core/ops/parse.h"
 #include "core/pipeline/execute.h"
+#include "core/pipeline/mipmap.h"
 #include "core/pipeline/plan.h"
 #include "support/test_images.h"
 
@@ -95,6 +96,29 @@ TEST_P(PlannedMatchesLiteral, Psnr) {
     const double db = test::psnr(a, b);
     RecordProperty("psnr_db", std::to_string(db));
     std::cout << "PSNR planned vs literal, " << GetParam() << ": " << db << " dB\n";
+    EXPECT_GE(db, 30.0) << GetParam();
+}
+
+// The same chains served from the mipmap made at upload (1024 pixels on the long side).
+TEST_P(PlannedMatchesLiteral, PsnrFromMipmap) {
+    const auto path = std::filesystem::temp_directory_path() / "imgpipe-plan-mipmap.jpg";
+    test::write_file(path.string(), test::encode(test::photo_like(2560, 1600, 3), ".jpg[Q=92]"));
+    const Mipmap m = make_mipmap(path.string());
+    ASSERT_EQ(m.width, 1024);
+    ASSERT_EQ(m.height, 640);
+    const Chain chain = parse_chain({GetParam()}, 16);
+    const SourceInfo src = jpeg_source(2560, 1600);
+    const Plan planned = make_plan(chain, src, {}, PlanMode::planned);
+    ASSERT_TRUE(planned.shrink_on_load);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    const auto a = test::decode(
+        execute_from(mipmap_image(m.pixels, m.width, m.height, m.bands), planned, OutputConfig{}, deadline).bytes);
+    const auto b = test::decode(
+        execute(path.string(), make_plan(chain, src, {}, PlanMode::literal), OutputConfig{}, deadline).bytes);
+    ASSERT_EQ(a.width(), b.width());
+    ASSERT_EQ(a.height(), b.height());
+    const double db = test::psnr(a, b);
+    std::cout << "PSNR from mipmap vs literal, " << GetParam() << ": " << db << " dB\n";
     EXPECT_GE(db, 30.0) << GetParam();
 }
 
