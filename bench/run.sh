@@ -123,8 +123,10 @@ IMGPIPE_PEAK_COLD=$(peak_rss_mb "$IMGPIPE_PID")
 # ---------------------------------------------------------------- minimal libvips and the original design
 files=()
 for p in "${PHOTOS[@]}"; do files+=("$WORK/corpus/$p.jpg"); done
-MIN_ROTATE=$("$WORK/vips_minimal" rotate 5 "${files[@]}" 2>/dev/null)
-MIN_THUMB=$("$WORK/vips_minimal" thumb 5 "${files[@]}" 2>/dev/null)
+MIN_ROTATE=$("$WORK/vips_minimal" --mipmap rotate 10 "${files[@]}" 2>/dev/null)
+MIN_THUMB=$("$WORK/vips_minimal" --mipmap thumb 10 "${files[@]}" 2>/dev/null)
+DECODE_ROTATE=$("$WORK/vips_minimal" rotate 5 "${files[@]}" 2>/dev/null)
+DECODE_THUMB=$("$WORK/vips_minimal" thumb 5 "${files[@]}" 2>/dev/null)
 STAGED_ROTATE=$("$WORK/vips_minimal" --staged rotate 1 "${files[@]}" 2>/dev/null)
 STAGED_THUMB=$("$WORK/vips_minimal" --staged thumb 3 "${files[@]}" 2>/dev/null)
 
@@ -218,8 +220,10 @@ for chain in rotate thumb; do
     done
     echo "| CPU ms per image, \`$name\` (c=2) | $(f imgpipe-$chain-2 2) | IPX $(f ipx-$chain-2 2) | $(ratio "$(f ipx-$chain-2 2)" "$(f imgpipe-$chain-2 2)")x less | |"
     minimal=$([ $chain = rotate ] && echo "$MIN_ROTATE" || echo "$MIN_THUMB")
+    decode=$([ $chain = rotate ] && echo "$DECODE_ROTATE" || echo "$DECODE_THUMB")
     staged=$([ $chain = rotate ] && echo "$STAGED_ROTATE" || echo "$STAGED_THUMB")
-    echo "| CPU ms per image vs minimal libvips program | $(f imgpipe-$chain-2 2) | minimal $minimal | $(ratio "$(f imgpipe-$chain-2 2)" "$minimal") | <= 1.1 |"
+    echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap) | $(f imgpipe-$chain-2 2) | minimal $minimal | $(ratio "$(f imgpipe-$chain-2 2)" "$minimal") | <= 1.1 |"
+    echo "| ... and vs the minimal program decoding the JPEG (shrink-on-load, no mipmap) | $(f imgpipe-$chain-2 2) | minimal $decode | $(ratio "$(f imgpipe-$chain-2 2)" "$decode") | |"
     echo "| CPU ms per image vs the original design (decode/encode per stage) | $(f imgpipe-$chain-2 2) | staged $staged | $(ratio "$staged" "$(f imgpipe-$chain-2 2)")x less | |"
 done
 echo "| cached variant, 64 connections, req/s | $(rps_of "$C_IMG") | nginx $(rps_of "$C_NGX") | $(ratio "$(rps_of "$C_IMG")" "$(rps_of "$C_NGX")") | >= 0.8 |"
@@ -227,7 +231,7 @@ echo "| cached variant, p99 ms | $(p99_of "$C_IMG") | nginx $(p99_of "$C_NGX") |
 echo "| If-None-Match with the ETag | HTTP $NOT_MODIFIED | | | 304 |"
 echo "| peak RSS MB after the cold runs | $IMGPIPE_PEAK_COLD | IPX $IPX_PEAK | $(ratio "$IMGPIPE_PEAK_COLD" "$IPX_PEAK") | <= 0.33 |"
 echo "| peak RSS MB, 8000x8000 JPEG, both chains at c=8 | $BIG_PEAK | IPX $IPX_BIG_PEAK | $(ratio "$BIG_PEAK" "$IPX_BIG_PEAK") | < 400 MB |"
-echo "| 8000x8000 JPEG req/s at c=8, rotate / thumb | $(f big-rotate 1) / $(f big-thumb 1) | IPX $(f ipx-big-rotate 1) / $(f ipx-big-thumb 1) | | |"
+echo "| 8000x8000 JPEG req/s at c=8, rotate / thumb (new variants of one image) | $(f big-rotate 1) / $(f big-thumb 1) | IPX $(f ipx-big-rotate 1) / $(f ipx-big-thumb 1) | | |"
 echo "| 50 simultaneous requests for one new variant: transforms run | $((T1 - T0)) | | | 1 |"
 echo "| ... answered 200 / distinct bodies | $COALESCE_OK / $COALESCE_SAME | | | 50 / 1 |"
 echo "| 50 MB upload over loopback, MB/s: receive, spool, fsync | $(awk -v b="$UPLOAD_BYTES" -v s="$RECEIVE_S" 'BEGIN {printf "%.0f", b / 1048576 / s}') | | | >= 300 |"

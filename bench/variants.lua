@@ -30,7 +30,8 @@ function request()
             path = "/rotate_" .. angle .. ",f_png,s_" .. w .. "x" .. h .. "/" .. id
         end
     else
-        local w, h = 380 + k % 41, 285 + math.floor(k / 41) % 31
+        -- 1271 sizes, then the height moves on by a pixel per round, so no variant repeats
+        local w, h = 380 + k % 41, 285 + math.floor(k / 41) % 31 + math.floor(k / 1271)
         if mode == "imgpipe-thumb" then
             path = "/bytes/" .. id .. "/scale:" .. w .. "x" .. h .. "%7Cconvert:webp/"
         else

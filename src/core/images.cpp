@@ -8,7 +8,6 @@
 #include "core/pipeline/mipmap.h"
 
 #include <fstream>
-#include <iterator>
 
 namespace imgpipe {
 
@@ -85,10 +84,11 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
         return std::nullopt;
     }
     const LocalFile file = storage_.local_file(mip->id);
+    std::string pixels(mip->content_length, '\0');
     std::ifstream in(file.path, std::ios::binary);
-    const std::string pixels{std::istreambuf_iterator<char>(in), {}};
+    in.read(pixels.data(), static_cast<std::streamsize>(pixels.size()));
     const int bands = mipmap_bands(mip->content_type);
-    if (bands <= 0 || pixels.size() != mip->content_length) return std::nullopt;
+    if (bands <= 0 || !in || in.gcount() != static_cast<std::streamsize>(pixels.size())) return std::nullopt;
     return execute_from(mipmap_image(pixels, mip->width, mip->height, bands), plan, config_.output,
                         deadline);
 }
