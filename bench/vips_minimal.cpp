@@ -122,6 +122,7 @@ int main(int argc, char** argv) {
     if (VIPS_INIT(argv[0])) return 1;
     vips_cache_set_max(0);
     vips_concurrency_set(1);
+    vips_vector_set_enabled(FALSE); // as imgpipe: liborc is not safe under concurrency here
     int i = 1;
     const bool staged = argc > i && std::strcmp(argv[i], "--staged") == 0;
     const bool mipmap = argc > i && std::strcmp(argv[i], "--mipmap") == 0;

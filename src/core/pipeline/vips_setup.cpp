@@ -33,6 +33,11 @@ void start_vips(const char* argv0, int vips_concurrency) {
         nullptr);
     vips_cache_set_max(0);
     vips_concurrency_set(vips_concurrency);
+    // liborc (SIMD code generated at run time) 0.4.33 in Debian 12 races when pipelines are built
+    // and freed on several threads at once: the service segfaulted in liborc under bench/run.sh
+    // load. Without it the same work costs ~25% more CPU (bench/vips_minimal, VIPS_NOVECTOR=1);
+    // a server that crashes costs more. libvips 8.15 replaced orc with highway.
+    vips_vector_set_enabled(FALSE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
     for (const char* allowed : kAllowedLoaders) vips_operation_block_set(allowed, FALSE);
 }

@@ -1,0 +1,41 @@
+-- wrk script for bench/soak.sh: a mix of cold variants (new every time), one cached variant,
+-- metadata reads and bad requests. IDS=id1,id2,...
+local next_tid = 0
+function setup(thread)
+    thread:set("tid", next_tid)
+    next_tid = next_tid + 1
+end
+
+function init(args)
+    ids = {}
+    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
+    counter = 0
+end
+
+function request()
+    counter = counter + 1
+    local n = counter * 16 + tid
+    local id = ids[(n % #ids) + 1]
+    local k = math.floor(n / #ids)
+    local pick = n % 20
+    local path
+    if pick < 8 then      -- cold thumbnail
+        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200)) .. "%7Cconvert:webp/"
+    elseif pick < 12 then -- cold rotate chain
+        path = "/bytes/" .. id .. "/rotate:" .. string.format("%d.%06d", 1 + k % 300, math.floor(k / 300)) .. "%7Cconvert:png%7Cscale:200x100/"
+    elseif pick < 18 then -- cached variant
+        path = "/bytes/" .. ids[1] .. "/scale:400x300%7Cconvert:webp/"
+    elseif pick < 19 then -- metadata
+        path = "/image/" .. id .. "/"
+    else                  -- a bad request
+        path = "/image/" .. id .. "/rotat:10/"
+    end
+    return wrk.format("GET", path)
+end
+
+function done(summary, latency, requests)
+    io.write(string.format("RESULT requests=%d errors=%d non2xx=%d p99_ms=%.2f rps=%.2f\n",
+        summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write +
+        summary.errors.timeout, summary.errors.status, latency:percentile(99) / 1000,
+        summary.requests / (summary.duration / 1e6)))
+end

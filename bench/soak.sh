@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Resident memory of imgpipe under 10 minutes of mixed load (cold variants, a cached variant,
+# metadata reads, bad requests) at 8 connections: RSS every minute, and the change from minute 1
+# to minute 10 (target: within 10%). Run bench/run.sh once first (it builds the corpus).
+#   MINUTES=10 bench/soak.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+BENCH=$(pwd)
+WORK=${WORK:-$BENCH/.work}
+MINUTES=${MINUTES:-10}
+PORT=18083
+[ -f "$WORK/corpus/Path.jpg" ] || "$BENCH/corpus.sh" >/dev/null
+(cd .. && make build >/dev/null)
+rm -rf "$WORK/soak-data"
+../build/imgpipe serve --port $PORT --data "$WORK/soak-data" >"$WORK/soak.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true; kill $WRK 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
+IDS=""
+for p in Autumn Path ColdRipple FallenLeaf EveningGlow ColorfulCups; do
+    id=$(curl -s -F "file=@$WORK/corpus/$p.jpg" "http://127.0.0.1:$PORT/image/upload/" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    IDS="$IDS${IDS:+,}$id"
+done
+IDS=$IDS wrk -t2 -c8 -d"$((MINUTES * 60))s" -s "$BENCH/soak.lua" "http://127.0.0.1:$PORT" >"$WORK/soak-wrk.txt" 2>&1 &
+WRK=$!
+echo "| minute | RSS MB | transforms | 503s |"
+echo "|---|---|---|---|"
+for m in $(seq 1 "$MINUTES"); do
+    sleep 60
+    rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")
+    [ "$m" = 1 ] && first=$rss
+    metrics=$(curl -s "http://127.0.0.1:$PORT/metrics")
+    echo "| $m | $rss | $(awk '$1=="imgpipe_transforms_total" {print $2}' <<<"$metrics") | $(awk '$1=="imgpipe_overloaded_total" {print $2}' <<<"$metrics") |"
+done
+wait $WRK || true
+grep RESULT "$WORK/soak-wrk.txt" || cat "$WORK/soak-wrk.txt"
+echo "RSS change from minute 1 to minute $MINUTES: $(awk -v a="$first" -v b="$rss" 'BEGIN {printf "%+.1f%%", (b - a) * 100 / a}') (target within 10%)"
+echo "peak RSS MB: $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
