@@ -7,6 +7,7 @@
 //
 //   vips_minimal [--staged|--mipmap] rotate|thumb ROUNDS FILE...
 // prints CPU milliseconds per image.
+#include <vips/vector.h>
 #include <vips/vips8>
 
 #include <cmath>

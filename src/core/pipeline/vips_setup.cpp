@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
+#include <vips/vector.h>
 #include <vips/vips8>
 
 namespace imgpipe {
