@@ -7,8 +7,8 @@
 //
 //   vips_minimal [--staged|--mipmap] rotate|thumb ROUNDS FILE...
 // prints CPU milliseconds per image.
-#include <vips/vector.h>
 #include <vips/vips8>
+#include <vips/vector.h> // after vips8: it relies on its types
 
 #include <cmath>
 #include <cstdio>

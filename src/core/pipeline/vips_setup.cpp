@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
-#include <vips/vector.h>
 #include <vips/vips8>
+#include <vips/vector.h> // after vips8: it relies on its types
 
 namespace imgpipe {
 
