@@ -17,7 +17,7 @@ function request()
     local n = counter * 16 + tid
     local id = ids[(n % #ids) + 1]
     local k = math.floor(n / #ids)
-    local pick = n % 20
+    local pick = counter % 20
     local path
     if pick < 8 then      -- cold thumbnail
         path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200)) .. "%7Cconvert:webp/"

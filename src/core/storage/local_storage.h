@@ -34,7 +34,7 @@ private:
     std::filesystem::path root_;
     // Metadata of objects seen, so that serving a stored variant reads no JSON file. Objects never
     // change once written (a repeated put writes the same id through here), so it is never stale.
-    static constexpr size_t kMaxCachedInfos = 100'000;
+    static constexpr size_t kMaxCachedInfos = 10'000; // ~3 MB
     std::mutex cache_mutex_;
     std::unordered_map<std::string, ObjectInfo> cache_;
 };
