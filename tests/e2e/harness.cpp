@@ -1,6 +1,7 @@
 #include "e2e/harness.h"
 
 #include "core/hash.h"
+#include "support/command.h"
 #include "support/s3_servers.h"
 
 #include <curl/curl.h>
@@ -220,14 +221,9 @@ std::string ServerProcess::url(const std::string& path) const {
 }
 
 std::string run_command(const std::string& command, int* exit_code) {
-    std::string out;
-    FILE* p = ::popen(command.c_str(), "r");
-    if (!p) throw std::runtime_error("popen failed");
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    if (exit_code) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int code = 0;
+    std::string out = test::run_command(command, &code); // the e2e tests check statuses themselves
+    if (exit_code) *exit_code = code;
     return out;
 }
 

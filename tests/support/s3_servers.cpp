@@ -1,5 +1,7 @@
 #include "support/s3_servers.h"
 
+#include "support/command.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -13,25 +15,6 @@
 #include <unistd.h>
 
 namespace imgpipe::test {
-
-namespace {
-std::string run(const std::string& command, int* exit_code) {
-    std::string out;
-    FILE* p = ::popen(command.c_str(), "r");
-    if (!p) throw std::runtime_error("popen failed");
-    std::array<char, 4096> buf;
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (exit_code) {
-        *exit_code = code;
-    } else if (code != 0) {
-        throw std::runtime_error("command failed (" + std::to_string(code) + "): " + command);
-    }
-    return out;
-}
-} // namespace
 
 std::string s3_state_file() {
     const char* f = std::getenv("IMGPIPE_TEST_S3_STATE");
@@ -61,13 +44,13 @@ S3Config s3_config(const std::string& which, const std::string& prefix_hint) {
 }
 
 std::string s3_tool(const std::string& which, const std::string& args, int* exit_code) {
-    return run(std::string("python3 ") + IMGPIPE_TEST_S3_TOOL + " " + s3_state_file() + " " + which +
+    return run_command(std::string("python3 ") + IMGPIPE_TEST_S3_TOOL + " " + s3_state_file() + " " + which +
                    " " + args,
                exit_code);
 }
 
 void s3_pause(const std::string& which, bool pause) {
-    run(std::string("python3 ") + IMGPIPE_TEST_MOTO + (pause ? " pause " : " resume ") + s3_state_file() +
+    run_command(std::string("python3 ") + IMGPIPE_TEST_MOTO + (pause ? " pause " : " resume ") + s3_state_file() +
             " " + which,
         nullptr);
 }
