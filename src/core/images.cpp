@@ -39,17 +39,16 @@ ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     return info;
 }
 
-ImageService::Transformed ImageService::transform(const std::string& id, const Chain& chain) {
-    const auto original = storage_.head(id);
-    if (!original) throw Error(ErrorCode::not_found, "no image with id '" + id + "'");
-    if (chain.empty()) return {*original, false};
+ImageService::Transformed ImageService::transform(const ObjectInfo& original, const Chain& chain) {
+    const std::string& id = original.id;
+    if (chain.empty()) return {original, false};
 
     const std::string derived_id = id + "/" + chain.canonical();
     if (auto existing = storage_.head(derived_id)) return {*existing, false};
 
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(config_.limits.processing_timeout_ms);
-    std::optional<Encoded> out = from_mipmap(id, *original, chain, deadline);
+    std::optional<Encoded> out = from_mipmap(id, original, chain, deadline);
     if (!out) {
         const LocalFile source_file = storage_.local_file(id);
         const std::string path = source_file.path.string();
@@ -62,7 +61,7 @@ ImageService::Transformed ImageService::transform(const std::string& id, const C
     info.content_type = std::string(format_mime(out->format));
     info.content_length = out->bytes.size();
     info.etag = "\"" + md5_hex(out->bytes) + "\"";
-    info.filename = derived_filename(original->filename, out->format);
+    info.filename = derived_filename(original.filename, out->format);
     info.width = out->width;
     info.height = out->height;
     storage_.put_bytes(info, out->bytes);

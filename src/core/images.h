@@ -27,9 +27,10 @@ public:
         ObjectInfo info;
         bool created = false; // false: the derivative already existed
     };
-    // Returns the stored derivative `<id>/<canonical chain>`, computing and storing it if needed.
-    // An empty chain is the original itself.
-    Transformed transform(const std::string& id, const Chain& chain);
+    // Returns the stored derivative `<original.id>/<canonical chain>`, computing and storing it if
+    // needed. `original` is the original's metadata, as the caller has just read it. An empty
+    // chain is the original itself.
+    Transformed transform(const ObjectInfo& original, const Chain& chain);
 
 private:
     // The derivative computed from the original's mipmap, when the plan allows it.

@@ -127,9 +127,9 @@ awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filenam
 
 awaitable<Response> Api::link(std::string url, RequestInfo req) {
     const auto temp_dir = storage_.temp_dir();
-    auto download = std::make_shared<Download>(co_await blocking_.run(
-        [this, &url, &temp_dir] { return fetcher_.fetch(url, temp_dir); }));
-    co_return co_await upload(std::move(download->spool), download->filename, std::move(req));
+    Download download =
+        co_await blocking_.run([this, &url, &temp_dir] { return fetcher_.fetch(url, temp_dir); });
+    co_return co_await upload(std::move(download.spool), download.filename, std::move(req));
 }
 
 awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
@@ -137,19 +137,21 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
-    const auto [existing, original] =
-        co_await storage_call([this, &key, &route]() -> std::pair<std::optional<ObjectInfo>, bool> {
-            if (auto found = storage_.head(key)) return {found, true};
-            return {std::nullopt, storage_.head(route.id).has_value()};
-        });
-    if (existing) co_return ImageService::Transformed{*existing, false};
-    if (!original) throw Error(ErrorCode::not_found, "no image with this id");
+    // Either the stored result (created = false) or, when it is not there yet, the original.
+    const auto found = co_await storage_call([this, &key, &route]() -> std::optional<ImageService::Transformed> {
+        if (auto stored = storage_.head(key)) return ImageService::Transformed{*stored, false};
+        if (auto original = storage_.head(route.id)) return ImageService::Transformed{*original, true};
+        return std::nullopt;
+    });
+    if (!found) throw Error(ErrorCode::not_found, "no image with this id");
+    if (!found->created) co_return *found;
+    const ObjectInfo& original = found->info;
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,
-        [this, &route, &chain]() -> awaitable<ImageService::Transformed> {
+        [this, &original, &chain]() -> awaitable<ImageService::Transformed> {
             co_return co_await counted(
-                workers_.run([this, &route, &chain] { return images_.transform(route.id, chain); }));
+                workers_.run([this, &original, &chain] { return images_.transform(original, chain); }));
         },
         joined);
     if (joined) {
