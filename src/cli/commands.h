@@ -18,4 +18,12 @@ struct TransformArgs {
 // `imgpipe transform IN OUT 'ops'`: the same engine, offline. Returns the process exit code.
 int transform(const Config& config, const TransformArgs& args);
 
+struct SignArgs {
+    std::string target; // "<id>/<op chain>"
+    std::string key;    // the server's --transform-key
+    std::string base;   // prefix of the printed URLs, e.g. https://img.example.com
+};
+// `imgpipe sign <id>/<chain>`: prints the signed /image/ and /bytes/ URLs of a transform.
+int sign(const SignArgs& args);
+
 } // namespace imgpipe::cli

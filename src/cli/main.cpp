@@ -29,7 +29,16 @@ int main(int argc, char** argv) {
     transform->add_flag("--literal", args.literal, "run every op at full resolution, in order");
     cli::bind_engine_options(*transform, transform_config);
 
+    auto* sign = app.add_subcommand("sign", "print the signed URLs of a transform (with --transform-key)");
+    cli::SignArgs sign_args;
+    sign->add_option("target", sign_args.target, "<id>/<op chain>, e.g. '<uuid>/rotate:10|convert:png'")
+        ->required();
+    sign->add_option("--transform-key", sign_args.key, "the server's transform key")
+        ->envname("IMGPIPE_TRANSFORM_KEY");
+    sign->add_option("--base", sign_args.base, "prefix of the URLs, e.g. https://img.example.com");
+
     CLI11_PARSE(app, argc, argv);
+    if (sign->parsed()) return cli::sign(sign_args);
     Config& config = serve->parsed() ? serve_config : transform_config;
     try {
         cli::finish(config);

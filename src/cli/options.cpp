@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include "core/access.h"
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -68,6 +70,9 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--secret", c.signing.secret, "IMGPIPE_SECRET", "HMAC key of signed links (default: generated in <data>/secret)");
     opt("--url-expiry-s", c.signing.url_expiry_s, "IMGPIPE_URL_EXPIRY_S", "lifetime of signed links");
     opt("--public-bytes", c.signing.public_bytes, "IMGPIPE_PUBLIC_BYTES", "serve /bytes/ without a signature");
+    opt("--api-keys", c.access.api_keys, "IMGPIPE_API_KEYS", "comma-separated keys; when set, uploads need Authorization: Bearer <key>");
+    opt("--api-keys-file", c.access.api_keys_file, "IMGPIPE_API_KEYS_FILE", "file of API keys, one per line");
+    opt("--transform-key", c.access.transform_key, "IMGPIPE_TRANSFORM_KEY", "when set, op chains need ?sig= (see imgpipe sign)");
     bind_engine_options(app, c);
 }
 
@@ -132,6 +137,10 @@ void validate(const Config& c) {
     if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
         throw std::invalid_argument("secret must be at least 16 characters");
     }
+    if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
+        throw std::invalid_argument("transform-key must be at least 16 characters");
+    }
+    read_api_keys(c.access.api_keys, c.access.api_keys_file); // throws on a short key or a missing file
 }
 
 nlohmann::json to_json(const Config& c) {
@@ -170,6 +179,9 @@ nlohmann::json to_json(const Config& c) {
         {"signing",
          {{"secret", c.signing.secret.empty() ? "(generated)" : "(set)"},
           {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},
+        {"access",
+         {{"api_keys", c.access.api_keys.empty() && c.access.api_keys_file.empty() ? "(none)" : "(set)"},
+          {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"}}},
         {"output",
          {{"jpeg_quality", c.output.jpeg_quality}, {"webp_quality", c.output.webp_quality},
           {"avif_quality", c.output.avif_quality}, {"avif_effort", c.output.avif_effort},

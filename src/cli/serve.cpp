@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/access.h"
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
 #include "core/pipeline/vips_setup.h"
@@ -46,16 +47,20 @@ int serve(const Config& config, bool print_config) {
         const UrlSigner signer(config.signing.secret.empty()
                                    ? load_or_create_secret(config.storage.data_dir)
                                    : config.signing.secret);
+        const Access access{ApiKeys(read_api_keys(config.access.api_keys, config.access.api_keys_file)),
+                            TransformSigner(config.access.transform_key)};
         ImageService images(storage, config);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
         http::WorkerPool workers(config.workers.threads, config.workers.queue);
         workers.on_job_end(end_vips_job);
         http::WorkerPool blocking(kBlockingThreads, kBlockingQueue);
-        http::Api api(images, storage, fetcher, signer, config, workers, blocking);
+        http::Api api(images, storage, fetcher, signer, access, config, workers, blocking);
         http::Server server(api, config);
-        spdlog::info("storing {}; {} workers, queue {}",
+        spdlog::info("storing {}; {} workers, queue {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
-                     config.workers.threads, config.workers.queue);
+                     config.workers.threads, config.workers.queue,
+                     access.api_keys.enabled() ? "need an API key" : "open to all",
+                     access.transforms.enabled() ? "need a signature" : "open to all");
         server.run();
         // Jobs still running post their results to the server's io_context: let them finish
         // while it exists.

@@ -57,6 +57,12 @@ struct SigningConfig {
     bool public_bytes = true;   // /bytes/<id> without a signature is allowed
 };
 
+struct AccessConfig {
+    std::string api_keys;      // comma-separated; non-empty: uploads need "Authorization: Bearer <key>"
+    std::string api_keys_file; // one key per line, added to api_keys
+    std::string transform_key; // non-empty: requests naming an op chain need ?sig= (imgpipe sign)
+};
+
 struct OutputConfig {
     int jpeg_quality = 85;
     int webp_quality = 80;
@@ -72,6 +78,7 @@ struct Config {
     FetchConfig fetch;
     StorageConfig storage;
     SigningConfig signing;
+    AccessConfig access;
     OutputConfig output;
 };
 

@@ -10,10 +10,12 @@ namespace imgpipe {
 // a switch that has no default, so a new code that is not mapped fails to compile.
 enum class ErrorCode {
     bad_request,       // malformed request: missing or duplicate field, bad form body
+    headers_too_large, // request headers over the fixed 16 KB limit
+    unauthorized,      // an upload without a valid API key (when keys are configured)
     invalid_chain,     // an op chain that does not parse (the message names the op)
     too_many_ops,      // chain longer than limits.max_ops
     url_not_allowed,   // link upload to a refused scheme or address
-    forbidden,         // bad or expired signature
+    forbidden,         // bad or expired signature, or a transform without its signature
     not_found,         // unknown id or route
     method_not_allowed,
     payload_too_large, // request body over the upload limit

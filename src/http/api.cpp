@@ -61,7 +61,20 @@ Response Api::error(const Error& e) {
     if (e.code() == ErrorCode::overloaded || e.code() == ErrorCode::storage_unavailable) {
         r.headers.emplace_back("Retry-After", "1");
     }
+    if (e.code() == ErrorCode::unauthorized) {
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"imgpipe\"");
+    }
     return r;
+}
+
+void Api::authorize_write(std::string_view authorization) const {
+    if (!access_.api_keys.enabled()) return;
+    if (authorization.empty()) {
+        throw Error(ErrorCode::unauthorized, "uploads need an API key: Authorization: Bearer <key>");
+    }
+    if (!access_.api_keys.accepts(authorization)) {
+        throw Error(ErrorCode::unauthorized, "the API key is not valid");
+    }
 }
 
 Response Api::health() const {
@@ -132,11 +145,19 @@ awaitable<Response> Api::link(std::string url, RequestInfo req) {
     co_return co_await upload(std::move(download.spool), download.filename, std::move(req));
 }
 
-awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
+awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link) {
     const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
+    if (!chain.empty() && !signed_link && access_.transforms.enabled()) {
+        if (route.sig.empty()) {
+            throw Error(ErrorCode::forbidden, "this server only runs signed transforms: add ?sig=");
+        }
+        if (!access_.transforms.verify(key, route.sig)) {
+            throw Error(ErrorCode::forbidden, "the transform signature is not valid");
+        }
+    }
     // Either the stored result (created = false) or, when it is not there yet, the original.
     const auto found = co_await storage_call([this, &key, &route]() -> std::optional<ImageService::Transformed> {
         if (auto stored = storage_.head(key)) return ImageService::Transformed{*stored, false};
@@ -163,19 +184,20 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route) {
 }
 
 awaitable<Response> Api::image(Route route, RequestInfo req) {
-    const auto result = co_await resolve(route);
+    const auto result = co_await resolve(route, false);
     co_return object_json(result.info, result.created ? status::created : status::ok, req);
 }
 
 awaitable<Response> Api::bytes(Route route, RequestInfo req) {
-    if (!route.signature.empty() || !route.expires.empty()) {
+    const bool signed_link = !route.signature.empty() || !route.expires.empty();
+    if (signed_link) {
         if (!signer_.verify(route.path, route.expires, route.signature, unix_now())) {
             throw Error(ErrorCode::forbidden, "the link's signature is invalid or has expired");
         }
     } else if (!config_.signing.public_bytes) {
         throw Error(ErrorCode::forbidden, "this server serves images through signed links only");
     }
-    const auto result = co_await resolve(route);
+    const auto result = co_await resolve(route, signed_link);
     const ObjectInfo& info = result.info;
     Response r;
     r.content_type = info.content_type;

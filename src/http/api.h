@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/access.h"
 #include "core/config.h"
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
@@ -42,9 +43,12 @@ struct RequestInfo {
 class Api {
 public:
     Api(ImageService& images, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
-        const Config& config, WorkerPool& workers, WorkerPool& blocking)
-        : images_(images), storage_(storage), fetcher_(fetcher), signer_(signer), config_(config),
-          workers_(workers), blocking_(blocking) {}
+        const Access& access, const Config& config, WorkerPool& workers, WorkerPool& blocking)
+        : images_(images), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
+          config_(config), workers_(workers), blocking_(blocking) {}
+
+    // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
+    void authorize_write(std::string_view authorization) const;
 
     boost::asio::awaitable<Response> upload(std::unique_ptr<Spool> file, std::string filename,
                                             RequestInfo req);
@@ -64,7 +68,9 @@ public:
     static Response error(const Error& e);
 
 private:
-    boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route);
+    // `signed_link`: the request came with a valid time-limited signature from our own answers,
+    // which stands in for the transform signature.
+    boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route, bool signed_link);
     // Awaits a pool job, counting a refusal for /metrics.
     template <class T>
     boost::asio::awaitable<T> counted(boost::asio::awaitable<T> job) const {
@@ -85,6 +91,7 @@ private:
     Storage& storage_;
     const Fetcher& fetcher_;
     const UrlSigner& signer_;
+    const Access& access_;
     const Config& config_;
     WorkerPool& workers_;
     WorkerPool& blocking_;

@@ -9,6 +9,8 @@ using boost::beast::http::status;
 status status_of(ErrorCode code) {
     switch (code) {
     case ErrorCode::bad_request: return status::bad_request;
+    case ErrorCode::headers_too_large: return status::request_header_fields_too_large;
+    case ErrorCode::unauthorized: return status::unauthorized;
     case ErrorCode::invalid_chain: return status::bad_request;
     case ErrorCode::too_many_ops: return status::bad_request;
     case ErrorCode::url_not_allowed: return status::bad_request;

@@ -85,6 +85,7 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         r.expires = query_param(query, "expires");
         r.signature = query_param(query, "signature");
     }
+    r.sig = query_param(query, "sig");
     r.id = percent_decode(parts[1]);
     for (size_t i = 2; i < parts.size(); ++i) r.chain.push_back(percent_decode(parts[i]));
     return r;

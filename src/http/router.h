@@ -21,6 +21,7 @@ struct Route {
     std::vector<std::string> chain;   // percent-decoded path segments after the id
     std::string path;                 // the decoded path, for signatures
     std::string expires, signature;   // query parameters of signed links
+    std::string sig;                  // query parameter of signed transform URLs
 };
 
 // Matches method and target. Throws Error(not_found) for an unknown path and

@@ -69,9 +69,10 @@ awaitable<void> Session::run() {
                     ? Error(ErrorCode::payload_too_large,
                             "the request body is larger than the upload limit of " +
                                 std::to_string(config_.limits.max_upload_bytes) + " bytes")
-                    : Error(ErrorCode::bad_request, ec == bhttp::error::header_limit
-                                                        ? "request headers are too large"
-                                                        : "malformed HTTP request"));
+                : ec == bhttp::error::header_limit
+                    ? Error(ErrorCode::headers_too_large,
+                            "request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes")
+                    : Error(ErrorCode::bad_request, "malformed HTTP request"));
             co_await write(bad, false, false);
             co_await linger_close();
             co_return;
@@ -125,6 +126,10 @@ awaitable<Response> Session::dispatch(Parser& parser) {
         refused->headers.emplace_back("Allow", allow);
     }
     if (refused) co_return std::move(*refused);
+    if (route_.kind == RouteKind::upload || route_.kind == RouteKind::link) {
+        // Before a byte of the body is read: strangers get nothing spooled.
+        api_.authorize_write(req[bhttp::field::authorization]);
+    }
     switch (route_.kind) {
     case RouteKind::upload: co_return co_await read_upload(parser, info);
     case RouteKind::link: co_return co_await read_link(parser, info);
@@ -255,10 +260,17 @@ awaitable<Response> Session::read_link(Parser& parser, const RequestInfo& info) 
 awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
     bhttp::response<bhttp::string_body> msg{res.status, 11};
     msg.set(bhttp::field::server, "imgpipe");
+    // On every answer: no MIME sniffing (a polyglot upload stays an image), no framing, no
+    // referrer leaking signed links, and a CSP that lets a browser show an image and nothing else.
     msg.set("X-Content-Type-Options", "nosniff");
-    const bool json = res.content_type == "application/json";
-    if (json) {
-        msg.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    msg.set("X-Frame-Options", "DENY");
+    msg.set("Referrer-Policy", "no-referrer");
+    const bool image = res.content_type.starts_with("image/");
+    msg.set("Content-Security-Policy",
+            image ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; "
+                    "frame-ancestors 'none'"
+                  : "default-src 'none'; sandbox; frame-ancestors 'none'");
+    if (res.content_type == "application/json") {
         msg.set(bhttp::field::cache_control, "no-store"); // holds links that expire
     }
     if (!res.content_type.empty()) msg.set(bhttp::field::content_type, res.content_type);
