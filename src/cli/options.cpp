@@ -1,6 +1,7 @@
 #include "cli/options.h"
 
 #include "core/access.h"
+#include "core/fetch/address_policy.h"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -52,6 +53,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--vips-concurrency", w.vips_concurrency, "IMGPIPE_VIPS_CONCURRENCY", "libvips threads per job");
     auto& f = c.fetch;
     opt("--allow-private-networks", f.allow_private_networks, "IMGPIPE_ALLOW_PRIVATE_NETWORKS", "let link uploads reach loopback and private addresses");
+    opt("--fetch-allow-networks", f.allowed_networks, "IMGPIPE_FETCH_ALLOW_NETWORKS", "non-public networks link uploads may reach, e.g. '10.1.2.0/24, fd00::/8'");
     opt("--fetch-connect-timeout-ms", f.connect_timeout_ms, "IMGPIPE_FETCH_CONNECT_TIMEOUT_MS", "link download connect timeout");
     opt("--fetch-timeout-ms", f.total_timeout_ms, "IMGPIPE_FETCH_TIMEOUT_MS", "link download total timeout");
     opt("--fetch-max-redirects", f.max_redirects, "IMGPIPE_FETCH_MAX_REDIRECTS", "redirects a link may take");
@@ -118,6 +120,7 @@ void validate(const Config& c) {
     positive(c.fetch.connect_timeout_ms, "fetch-connect-timeout-ms");
     positive(c.fetch.total_timeout_ms, "fetch-timeout-ms");
     range(c.fetch.max_redirects, 0, 20, "fetch-max-redirects");
+    parse_networks(c.fetch.allowed_networks); // throws on a malformed entry
     positive(c.signing.url_expiry_s, "url-expiry-s");
     range(c.output.jpeg_quality, 1, 100, "jpeg-quality");
     range(c.output.webp_quality, 1, 100, "webp-quality");
@@ -163,6 +166,7 @@ nlohmann::json to_json(const Config& c) {
           {"vips_concurrency", c.workers.vips_concurrency}}},
         {"fetch",
          {{"allow_private_networks", c.fetch.allow_private_networks},
+          {"allowed_networks", c.fetch.allowed_networks},
           {"connect_timeout_ms", c.fetch.connect_timeout_ms},
           {"total_timeout_ms", c.fetch.total_timeout_ms},
           {"max_redirects", c.fetch.max_redirects}}},

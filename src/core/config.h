@@ -39,6 +39,7 @@ struct WorkersConfig {
 
 struct FetchConfig {
     bool allow_private_networks = false; // allow link uploads from loopback/private addresses
+    std::string allowed_networks;        // "10.1.2.0/24, fd00::/8": reachable although not public
     int connect_timeout_ms = 5000;
     int total_timeout_ms = 15000;
     int max_redirects = 3;

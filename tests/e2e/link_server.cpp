@@ -8,11 +8,13 @@
 
 namespace imgpipe::e2e {
 
-LinkServer::LinkServer() {
+LinkServer::LinkServer(std::string address) : address_(std::move(address)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::inet_pton(AF_INET, address_.c_str(), &addr.sin_addr) != 1) {
+        throw std::runtime_error("link server: bad address " + address_);
+    }
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(listen_fd_, 64) != 0) {
         throw std::runtime_error("link server: bind/listen failed");
@@ -32,7 +34,7 @@ LinkServer::~LinkServer() {
 }
 
 std::string LinkServer::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://" + address_ + ":" + std::to_string(port_) + path;
 }
 
 void LinkServer::on(const std::string& path, Handler handler) {

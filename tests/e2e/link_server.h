@@ -16,7 +16,7 @@ class LinkServer {
 public:
     using Handler = std::function<void(int fd)>;
 
-    LinkServer();
+    explicit LinkServer(std::string address = "127.0.0.1"); // any 127/8 address works on Linux
     ~LinkServer();
     int port() const { return port_; }
     std::string url(const std::string& path) const;
@@ -32,6 +32,7 @@ private:
     void accept_loop();
     void handle(int fd);
 
+    std::string address_;
     int listen_fd_ = -1;
     int port_ = 0;
     std::atomic<bool> stopping_{false};

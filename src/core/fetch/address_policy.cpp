@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <netinet/in.h>
 
 namespace imgpipe {
@@ -61,6 +63,53 @@ bool is_public_address(const sockaddr* addr) {
     }
     if (addr->sa_family == AF_INET6) {
         return is_public_v6(reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr);
+    }
+    return false;
+}
+
+std::vector<Network> parse_networks(std::string_view list) {
+    std::vector<Network> out;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        std::string entry(list.substr(0, comma));
+        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+        entry.erase(0, entry.find_first_not_of(' '));
+        entry.erase(entry.find_last_not_of(' ') + 1);
+        if (entry.empty()) continue;
+        Network n;
+        const auto slash = entry.find('/');
+        const std::string address = entry.substr(0, slash);
+        n.family = address.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+        const int max_bits = n.family == AF_INET ? 32 : 128;
+        n.prefix = max_bits;
+        bool ok = ::inet_pton(n.family, address.c_str(), n.bytes) == 1;
+        if (ok && slash != std::string::npos) {
+            const std::string bits = entry.substr(slash + 1);
+            ok = !bits.empty() && bits.size() <= 3 &&
+                 bits.find_first_not_of("0123456789") == std::string::npos && std::stoi(bits) <= max_bits;
+            if (ok) n.prefix = std::stoi(bits);
+        }
+        if (!ok) throw std::invalid_argument("not a network (address/bits): " + entry);
+        out.push_back(n);
+    }
+    return out;
+}
+
+bool in_networks(const sockaddr* addr, const std::vector<Network>& networks) {
+    const unsigned char* bytes = nullptr;
+    if (addr->sa_family == AF_INET) {
+        bytes = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(addr)->sin_addr);
+    } else if (addr->sa_family == AF_INET6) {
+        bytes = reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr.s6_addr;
+    } else {
+        return false;
+    }
+    for (const auto& n : networks) {
+        if (n.family != addr->sa_family) continue;
+        const int whole = n.prefix / 8, rest = n.prefix % 8;
+        if (std::memcmp(bytes, n.bytes, whole) != 0) continue;
+        const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+        if (rest == 0 || ((bytes[whole] ^ n.bytes[whole]) & mask) == 0) return true;
     }
     return false;
 }

@@ -17,6 +17,7 @@ namespace {
 struct Transfer {
     Spool* spool;
     bool allow_private;
+    const std::vector<Network>* allowed;
     bool blocked = false;
     std::exception_ptr write_error;
 };
@@ -36,7 +37,7 @@ size_t on_data(char* data, size_t, size_t n, void* user) {
 // resolved: the place where DNS tricks and redirects to private networks are stopped.
 curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
     auto* t = static_cast<Transfer*>(user);
-    if (!t->allow_private && !is_public_address(&addr->addr)) {
+    if (!t->allow_private && !is_public_address(&addr->addr) && !in_networks(&addr->addr, *t->allowed)) {
         t->blocked = true;
         return CURL_SOCKET_BAD;
     }
@@ -72,7 +73,7 @@ Download Fetcher::fetch(const std::string& url, const std::filesystem::path& tem
     }
 
     Download result{std::make_unique<Spool>(temp_dir, max_bytes_), filename_from_url(url)};
-    Transfer t{result.spool.get(), config_.allow_private_networks, false, nullptr};
+    Transfer t{result.spool.get(), config_.allow_private_networks, &allowed_, false, nullptr};
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     CURL* c = curl.get();
     char error[CURL_ERROR_SIZE] = {};

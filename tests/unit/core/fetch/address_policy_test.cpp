@@ -63,3 +63,49 @@ TEST(FilenameFromUrl, TakesTheLastPathSegment) {
 
 } // namespace
 } // namespace imgpipe
+
+namespace imgpipe {
+namespace {
+
+sockaddr_storage address_of(const char* text) {
+    sockaddr_storage s{};
+    if (std::string_view(text).find(':') != std::string_view::npos) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&s);
+        a->sin6_family = AF_INET6;
+        EXPECT_EQ(::inet_pton(AF_INET6, text, &a->sin6_addr), 1);
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in*>(&s);
+        a->sin_family = AF_INET;
+        EXPECT_EQ(::inet_pton(AF_INET, text, &a->sin_addr), 1);
+    }
+    return s;
+}
+
+TEST(AllowedNetworks, MatchByPrefix) {
+    const auto nets = parse_networks(" 10.1.2.0/23, 127.0.0.2, fd00::/8 ,");
+    ASSERT_EQ(nets.size(), 3u);
+    auto in = [&nets](const char* a) {
+        const auto s = address_of(a);
+        return in_networks(reinterpret_cast<const sockaddr*>(&s), nets);
+    };
+    EXPECT_TRUE(in("10.1.2.7"));
+    EXPECT_TRUE(in("10.1.3.255"));
+    EXPECT_FALSE(in("10.1.4.0"));
+    EXPECT_FALSE(in("10.1.1.255"));
+    EXPECT_TRUE(in("127.0.0.2"));
+    EXPECT_FALSE(in("127.0.0.1"));
+    EXPECT_TRUE(in("fd12::1"));
+    EXPECT_FALSE(in("fe80::1"));
+    EXPECT_FALSE(in("::ffff:10.1.2.7")) << "families are not mixed";
+    EXPECT_TRUE(parse_networks("").empty());
+}
+
+TEST(AllowedNetworks, MalformedEntriesAreRefused) {
+    for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "fd00::/129", "host.example", "10.0.0.0/", "10.0.0.0/-1",
+                            "10.0.0.0/8x"}) {
+        EXPECT_THROW(parse_networks(bad), std::invalid_argument) << bad;
+    }
+}
+
+} // namespace
+} // namespace imgpipe
