@@ -7,6 +7,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::bad_request: return "bad_request";
     case ErrorCode::headers_too_large: return "headers_too_large";
     case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::uri_too_long: return "uri_too_long";
     case ErrorCode::invalid_chain: return "invalid_chain";
     case ErrorCode::too_many_ops: return "too_many_ops";
     case ErrorCode::url_not_allowed: return "url_not_allowed";

@@ -12,6 +12,7 @@ enum class ErrorCode {
     bad_request,       // malformed request: missing or duplicate field, bad form body
     headers_too_large, // request headers over the fixed 16 KB limit
     unauthorized,      // an upload without a valid API key (when keys are configured)
+    uri_too_long,      // request target over 8 KB
     invalid_chain,     // an op chain that does not parse (the message names the op)
     too_many_ops,      // chain longer than limits.max_ops
     url_not_allowed,   // link upload to a refused scheme or address

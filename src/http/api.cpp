@@ -146,8 +146,8 @@ awaitable<Response> Api::link(std::string url, RequestInfo req) {
 }
 
 awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link) {
-    const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
+    const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
     if (!chain.empty() && !signed_link && access_.transforms.enabled()) {

@@ -11,6 +11,7 @@ status status_of(ErrorCode code) {
     case ErrorCode::bad_request: return status::bad_request;
     case ErrorCode::headers_too_large: return status::request_header_fields_too_large;
     case ErrorCode::unauthorized: return status::unauthorized;
+    case ErrorCode::uri_too_long: return status::uri_too_long;
     case ErrorCode::invalid_chain: return status::bad_request;
     case ErrorCode::too_many_ops: return status::bad_request;
     case ErrorCode::url_not_allowed: return status::bad_request;

@@ -55,7 +55,11 @@ void require(std::string_view method, std::string_view allowed, std::string& all
 } // namespace
 
 Route route(std::string_view method, std::string_view target, std::string& allow) {
-    if (target.size() > kMaxTarget || target.empty() || target[0] != '/') not_found();
+    if (target.size() > kMaxTarget) {
+        throw Error(ErrorCode::uri_too_long,
+                    "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
+    }
+    if (target.empty() || target[0] != '/') not_found();
     const auto q = target.find('?');
     const std::string_view raw_path = target.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);

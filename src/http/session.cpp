@@ -182,7 +182,8 @@ awaitable<void> Session::read_body(Parser& parser,
         stream_.expires_at(std::min(deadline, std::chrono::steady_clock::now() +
                                                   milliseconds(config_.server.body_idle_timeout_ms)));
         boost::system::error_code ec;
-        co_await bhttp::async_read(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
+        // read_some: hand on what has arrived (async_read would wait for a full chunk).
+        co_await bhttp::async_read_some(stream_, buffer_, parser, redirect_error(use_awaitable, ec));
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec == bhttp::error::body_limit) {
             throw Error(ErrorCode::payload_too_large,

@@ -4,6 +4,7 @@
 #include "core/pipeline/vips_setup.h"
 
 #include <cstring>
+#include <fstream>
 
 namespace imgpipe {
 
@@ -29,6 +30,19 @@ constexpr LoaderKind kLoaders[] = {
     throw Error(ErrorCode::undecodable, "the image data is corrupt or truncated");
 }
 
+// The first bytes of the accepted formats.
+bool has_accepted_signature(const std::string& path) {
+    char head[16] = {};
+    std::ifstream in(path, std::ios::binary);
+    in.read(head, sizeof head);
+    const std::string_view h(head, static_cast<size_t>(in.gcount()));
+    auto at = [&h](size_t offset, std::string_view magic) { return h.substr(offset, magic.size()) == magic; };
+    return at(0, "\xff\xd8\xff") || at(0, "\x89PNG\r\n\x1a\n") || at(0, "GIF87a") || at(0, "GIF89a") ||
+           (at(0, "RIFF") && at(8, "WEBP")) || at(0, std::string_view("II*\0", 4)) ||
+           at(0, std::string_view("MM\0*", 4)) ||
+           (at(4, "ftyp") && (at(8, "avif") || at(8, "heic") || at(8, "heix") || at(8, "mif1")));
+}
+
 } // namespace
 
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
@@ -36,6 +50,8 @@ SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
     // so the allow-list is checked here as well as in libvips.
     if (!is_allowed_loader(vips_foreign_find_load(path.c_str()))) {
         vips_error_clear();
+        // Some loaders (TIFF, HEIF) only claim files they can open: a broken one is still ours.
+        if (has_accepted_signature(path)) undecodable();
         throw Error(ErrorCode::unsupported_media,
                     "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");
     }
