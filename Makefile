@@ -1,9 +1,11 @@
 # The two commands: `make run` and `make test`. Both install missing Debian packages first.
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test clean
+.PHONY: all deps build build-asan build-fuzz run test fuzz clean
 
 all: build
 
@@ -20,12 +22,24 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGPIPE_SANITIZE=ON > /dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 
+# libFuzzer targets (clang-14, ASan + UBSan): the op-chain parser, the multipart parser, the image
+# load path. `make test` runs each for FUZZ_SECONDS, then every saved regression input.
+build-fuzz: deps
+	@cmake -S fuzz -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DFUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+fuzz: build-fuzz
+	@rm -f $(FUZZ_DIR)/fuzz-summary.txt
+	cd $(FUZZ_DIR) && ctest --output-on-failure --timeout 900
+	@cat $(FUZZ_DIR)/fuzz-summary.txt
+
 run: build
 	$(BUILD_DIR)/imgpipe serve
 
-test: build build-asan
+test: build build-asan build-fuzz
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
 	cd $(ASAN_DIR) && ctest --output-on-failure --timeout 600
+	@$(MAKE) --no-print-directory fuzz
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -7,6 +7,7 @@ packages=(
     libvips-dev libboost-dev libcurl4-openssl-dev libssl-dev
     nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
     libgtest-dev libgmock-dev curl
+    clang-14 libclang-rt-14-dev util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

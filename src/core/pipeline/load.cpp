@@ -36,7 +36,9 @@ bool has_accepted_signature(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     in.read(head, sizeof head);
     const std::string_view h(head, static_cast<size_t>(in.gcount()));
-    auto at = [&h](size_t offset, std::string_view magic) { return h.substr(offset, magic.size()) == magic; };
+    auto at = [&h](size_t offset, std::string_view magic) {
+        return h.size() >= offset + magic.size() && h.substr(offset, magic.size()) == magic;
+    };
     return at(0, "\xff\xd8\xff") || at(0, "\x89PNG\r\n\x1a\n") || at(0, "GIF87a") || at(0, "GIF89a") ||
            (at(0, "RIFF") && at(8, "WEBP")) || at(0, std::string_view("II*\0", 4)) ||
            at(0, std::string_view("MM\0*", 4)) ||
