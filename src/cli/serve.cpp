@@ -36,7 +36,12 @@ int serve(const Config& config, bool print_config) {
     try {
         std::unique_ptr<Storage> chosen;
         if (config.storage.uri.empty()) {
-            chosen = std::make_unique<LocalStorage>(config.storage.data_dir);
+            auto local = std::make_unique<LocalStorage>(config.storage.data_dir);
+            if (local->swept().temp_files + local->swept().incomplete_objects > 0) {
+                spdlog::info("removed {} temp files and {} incomplete objects left by an earlier stop",
+                             local->swept().temp_files, local->swept().incomplete_objects);
+            }
+            chosen = std::move(local);
         } else {
             auto s3 = std::make_unique<S3Storage>(
                 config.storage.s3, std::filesystem::path(config.storage.data_dir) / "tmp");

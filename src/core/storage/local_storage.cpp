@@ -61,7 +61,27 @@ private:
 LocalStorage::LocalStorage(fs::path root) : root_(std::move(root)) {
     fs::create_directories(root_ / "objects");
     fs::create_directories(root_ / "tmp");
-    for (const auto& entry : fs::directory_iterator(root_ / "tmp")) fs::remove_all(entry.path());
+    for (const auto& entry : fs::directory_iterator(root_ / "tmp")) {
+        fs::remove_all(entry.path());
+        ++swept_.temp_files;
+    }
+    for (const auto& image : fs::directory_iterator(root_ / "objects")) {
+        if (!fs::exists(image.path() / "original.json")) {
+            fs::remove_all(image.path()); // the upload never completed
+            ++swept_.incomplete_objects;
+            continue;
+        }
+        for (const auto& file : fs::directory_iterator(image.path())) {
+            const fs::path& p = file.path();
+            const bool meta = p.extension() == ".json";
+            // A blob without its metadata, or (never written so, but checked) metadata without blob.
+            const fs::path other = meta ? fs::path(p).replace_extension() : fs::path(p.string() + ".json");
+            if (!fs::exists(other)) {
+                fs::remove(p);
+                ++swept_.incomplete_objects;
+            }
+        }
+    }
 }
 
 ObjectId parse_object_id(const std::string& id) {

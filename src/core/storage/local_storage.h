@@ -14,8 +14,17 @@ namespace imgpipe {
 // contain '/' or be "." or ".."), so no id reaches outside the root.
 class LocalStorage final : public Storage {
 public:
-    // Creates the directories and removes temp files left by an earlier crash.
+    // Creates the directories and removes what an earlier crash (kill -9, power loss, full disk)
+    // left half done: temp files, blobs whose metadata never landed, and whole images whose
+    // original never landed (a mipmap is stored before its original). None of these was ever
+    // visible through the API; this gives their space back. It walks the whole store once.
     explicit LocalStorage(std::filesystem::path root);
+
+    struct Swept {
+        size_t temp_files = 0;
+        size_t incomplete_objects = 0;
+    };
+    const Swept& swept() const { return swept_; }
 
     std::optional<ObjectInfo> head(const std::string& id) override;
     void put_file(const ObjectInfo& info, const std::filesystem::path& file) override;
@@ -32,6 +41,7 @@ private:
     void remember(const ObjectInfo& info);
 
     std::filesystem::path root_;
+    Swept swept_;
     // Metadata of objects seen, so that serving a stored variant reads no JSON file. Objects never
     // change once written (a repeated put writes the same id through here), so it is never stale.
     static constexpr size_t kMaxCachedInfos = 10'000; // ~3 MB

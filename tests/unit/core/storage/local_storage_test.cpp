@@ -45,6 +45,33 @@ TEST_F(LocalStorageTest, PutHeadOpenRoundTrip) {
     EXPECT_GE(r->native_fd(), 0);
 }
 
+TEST_F(LocalStorageTest, StartRemovesWhatACrashLeftHalfDone) {
+    const std::string whole = new_image_id(), no_original = new_image_id();
+    const std::string derived = whole + "/rotate:10.5|convert:png";
+    {
+        LocalStorage s(root_);
+        s.put_bytes(info(whole, "original"), "original");
+        s.put_bytes(info(derived, "derived"), "derived");
+        s.put_bytes(info(no_original + "/mipmap", "pixels"), "pixels"); // killed before the original
+        // Killed between the blob's rename and the metadata's: a blob without metadata.
+        std::ofstream(s.blob_path(whole + "/scale:10x10")) << "half";
+        std::ofstream(s.temp_dir() / "upload-abc123") << "spooling";
+    }
+    LocalStorage s(root_);
+    EXPECT_EQ(s.swept().temp_files, 1u);
+    EXPECT_EQ(s.swept().incomplete_objects, 2u);
+    EXPECT_FALSE(fs::exists(root_ / "objects" / no_original));
+    EXPECT_FALSE(fs::exists(s.blob_path(whole + "/scale:10x10")));
+    EXPECT_TRUE(fs::is_empty(s.temp_dir()));
+    ASSERT_TRUE(s.head(whole));
+    ASSERT_TRUE(s.head(derived));
+    auto r = s.open(derived);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(read_all(*r), "derived");
+    LocalStorage again(root_);
+    EXPECT_EQ(again.swept().incomplete_objects, 0u) << "a clean store loses nothing";
+}
+
 TEST_F(LocalStorageTest, PutFileMovesASpooledFile) {
     LocalStorage s(root_);
     TempFile t(s.temp_dir());
