@@ -1,0 +1,69 @@
+-- wrk script for bench/saturate.sh: more load than the service can take, of every kind: uploads,
+-- cold thumbnails and rotate chains, a cached variant, metadata reads and bad requests.
+-- IDS=id1,id2,...  UPLOAD=path of a JPEG to upload. Counts answers per status across threads.
+local threads = {}
+local next_tid = 0
+function setup(thread)
+    thread:set("tid", next_tid)
+    next_tid = next_tid + 1
+    table.insert(threads, thread)
+end
+
+function init(args)
+    ids = {}
+    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
+    local f = assert(io.open(os.getenv("UPLOAD"), "rb"))
+    local jpeg = f:read("*a")
+    f:close()
+    upload_body = "--soakboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"soak.jpg\"\r\n" ..
+        "Content-Type: image/jpeg\r\n\r\n" .. jpeg .. "\r\n--soakboundary--\r\n"
+    counter = 0
+    statuses = {}
+end
+
+function request()
+    counter = counter + 1
+    local n = counter * 16 + tid
+    local id = ids[(n % #ids) + 1]
+    local k = math.floor(n / #ids)
+    local pick = counter % 20
+    if pick < 1 then      -- 5% uploads
+        return wrk.format("POST", "/image/upload/",
+            {["Content-Type"] = "multipart/form-data; boundary=soakboundary"}, upload_body)
+    end
+    local path
+    if pick < 8 then      -- 35% cold thumbnails
+        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200)) .. "%7Cconvert:webp/"
+    elseif pick < 11 then -- 15% cold rotate chains
+        path = "/bytes/" .. id .. "/rotate:" .. string.format("%d.%06d", 1 + k % 300, math.floor(k / 300)) .. "%7Cconvert:png%7Cscale:200x100/"
+    elseif pick < 16 then -- 25% one cached variant
+        path = "/bytes/" .. ids[1] .. "/scale:400x300%7Cconvert:webp/"
+    elseif pick < 19 then -- 15% metadata
+        path = "/image/" .. id .. "/"
+    else                  -- 5% bad requests
+        path = "/image/" .. id .. "/rotat:10/"
+    end
+    return wrk.format("GET", path)
+end
+
+function response(status, headers, body)
+    statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+    local total = {}
+    for _, t in ipairs(threads) do
+        local s = t:get("statuses")
+        for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
+    end
+    local line = "STATUSES"
+    local codes = {}
+    for code in pairs(total) do table.insert(codes, code) end
+    table.sort(codes)
+    for _, code in ipairs(codes) do line = line .. string.format(" %d=%d", code, total[code]) end
+    io.write(line .. "\n")
+    io.write(string.format("RESULT requests=%d errors=%d non2xx=%d p99_ms=%.2f rps=%.2f\n",
+        summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write +
+        summary.errors.timeout, summary.errors.status, latency:percentile(99) / 1000,
+        summary.requests / (summary.duration / 1e6)))
+end
