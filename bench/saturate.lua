@@ -33,7 +33,8 @@ function request()
     end
     local path
     if pick < 8 then      -- 35% cold thumbnails
-        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200)) .. "%7Cconvert:webp/"
+        -- 200 x 400 sizes per photo: new for the whole run, and never past the output limits.
+        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200) % 400) .. "%7Cconvert:webp/"
     elseif pick < 11 then -- 15% cold rotate chains
         path = "/bytes/" .. id .. "/rotate:" .. string.format("%d.%06d", 1 + k % 300, math.floor(k / 300)) .. "%7Cconvert:png%7Cscale:200x100/"
     elseif pick < 16 then -- 25% one cached variant
