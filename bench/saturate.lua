@@ -1,6 +1,8 @@
 -- wrk script for bench/saturate.sh: more load than the service can take, of every kind: uploads,
 -- cold thumbnails and rotate chains, a cached variant, metadata reads and bad requests.
 -- IDS=id1,id2,...  UPLOAD=path of a JPEG to upload. Counts answers per status across threads.
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "paths.lua")
+local report_done = done -- the RESULT line of report.lua
 local threads = {}
 local next_tid = 0
 function setup(thread)
@@ -33,12 +35,11 @@ function request()
     end
     local path
     if pick < 8 then      -- 35% cold thumbnails
-        -- 200 x 400 sizes per photo: new for the whole run, and never past the output limits.
-        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200) % 400) .. "%7Cconvert:webp/"
+        path = thumbnail_path(id, k)
     elseif pick < 11 then -- 15% cold rotate chains
-        path = "/bytes/" .. id .. "/rotate:" .. string.format("%d.%06d", 1 + k % 300, math.floor(k / 300)) .. "%7Cconvert:png%7Cscale:200x100/"
+        path = rotate_path(id, k)
     elseif pick < 16 then -- 25% one cached variant
-        path = "/bytes/" .. ids[1] .. "/scale:400x300%7Cconvert:webp/"
+        path = cached_path(ids[1])
     elseif pick < 19 then -- 15% metadata
         path = "/image/" .. id .. "/"
     else                  -- 5% bad requests
@@ -63,8 +64,5 @@ function done(summary, latency, requests)
     table.sort(codes)
     for _, code in ipairs(codes) do line = line .. string.format(" %d=%d", code, total[code]) end
     io.write(line .. "\n")
-    io.write(string.format("RESULT requests=%d errors=%d non2xx=%d p99_ms=%.2f rps=%.2f\n",
-        summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write +
-        summary.errors.timeout, summary.errors.status, latency:percentile(99) / 1000,
-        summary.requests / (summary.duration / 1e6)))
+    report_done(summary, latency, requests)
 end

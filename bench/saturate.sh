@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 BENCH=$(pwd)
+. "$BENCH/service.sh"
 WORK=${WORK:-$BENCH/.work}
 MINUTES=${MINUTES:-10}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -24,13 +25,8 @@ PID=$!
 WRK=""
 PROBE=""
 trap 'kill $PID 2>/dev/null || true; [ -z "$WRK" ] || kill $WRK 2>/dev/null || true; [ -z "$PROBE" ] || kill $PROBE 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
-IDS=""
-for p in Autumn Path ColdRipple FallenLeaf EveningGlow ColorfulCups; do
-    id=$(curl -s -F "file=@$WORK/corpus/$p.jpg" "http://127.0.0.1:$PORT/image/upload/" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    IDS="$IDS${IDS:+,}$id"
-done
+wait_healthy $PORT
+IDS=$(upload_corpus $PORT)
 # The upload in the mix: a 640-pixel JPEG (no mipmap, so the data directory grows slowly).
 ../build/imgpipe transform "$WORK/corpus/Path.jpg" "$WORK/saturate-upload.jpg" 'scale:640x' >/dev/null
 FIRST=${IDS%%,*}

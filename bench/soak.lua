@@ -20,11 +20,11 @@ function request()
     local pick = counter % 20
     local path
     if pick < 8 then      -- cold thumbnail
-        path = "/bytes/" .. id .. "/scale:" .. (300 + k % 200) .. "x" .. (200 + math.floor(k / 200)) .. "%7Cconvert:webp/"
+        path = thumbnail_path(id, k)
     elseif pick < 12 then -- cold rotate chain
-        path = "/bytes/" .. id .. "/rotate:" .. string.format("%d.%06d", 1 + k % 300, math.floor(k / 300)) .. "%7Cconvert:png%7Cscale:200x100/"
+        path = rotate_path(id, k)
     elseif pick < 18 then -- cached variant
-        path = "/bytes/" .. ids[1] .. "/scale:400x300%7Cconvert:webp/"
+        path = cached_path(ids[1])
     elseif pick < 19 then -- metadata
         path = "/image/" .. id .. "/"
     else                  -- a bad request
@@ -33,4 +33,4 @@ function request()
     return wrk.format("GET", path)
 end
 
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "report.lua")
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "paths.lua")

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 BENCH=$(pwd)
+. "$BENCH/service.sh"
 WORK=${WORK:-$BENCH/.work}
 MINUTES=${MINUTES:-10}
 PORT=18083
@@ -15,13 +16,8 @@ rm -rf "$WORK/soak-data"
 ../build/imgpipe serve --port $PORT --data "$WORK/soak-data" >"$WORK/soak.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; kill $WRK 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.1; done
-IDS=""
-for p in Autumn Path ColdRipple FallenLeaf EveningGlow ColorfulCups; do
-    id=$(curl -s -F "file=@$WORK/corpus/$p.jpg" "http://127.0.0.1:$PORT/image/upload/" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-    IDS="$IDS${IDS:+,}$id"
-done
+wait_healthy $PORT
+IDS=$(upload_corpus $PORT)
 IDS=$IDS wrk -t2 -c8 -d"$((MINUTES * 60))s" -s "$BENCH/soak.lua" "http://127.0.0.1:$PORT" >"$WORK/soak-wrk.txt" 2>&1 &
 WRK=$!
 echo "| minute | RSS MB | transforms | 503s |"
