@@ -111,16 +111,7 @@ TEST_F(Errors, TooLargeIs413) {
     // Bytes over the upload limit.
     expect_error(upload(std::string(400000, 'x')), 413, "payload_too_large");
     // The same without a Content-Length: a chunked body is cut when it passes the limit.
-    std::string chunked = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                          "Content-Type: multipart/form-data; boundary=b\r\n\r\n";
-    auto chunk = [](const std::string& data) {
-        char size[32];
-        std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-        return size + data + "\r\n";
-    };
-    chunked += chunk("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n");
-    for (int i = 0; i < 8; ++i) chunked += chunk(std::string(64 * 1024, 'x'));
-    const std::string out = raw_exchange(server_.port(), chunked);
+    const std::string out = raw_exchange(server_.port(), chunked_upload_request(8));
     EXPECT_NE(out.find("413 Payload Too Large"), std::string::npos) << out.substr(0, 300);
     EXPECT_TRUE(std::filesystem::is_empty(server_.data_dir() + "/tmp"));
     // Pixels over the source limit: a small file declaring 2000x1000.

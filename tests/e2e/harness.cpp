@@ -256,4 +256,17 @@ std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
 
 std::string md5_of(const std::string& bytes) { return md5_hex(bytes); }
 
+std::string chunked_upload_request(size_t chunks) {
+    std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Content-Type: multipart/form-data; boundary=b\r\n\r\n";
+    auto chunk = [](const std::string& data) {
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+        return size + data + "\r\n";
+    };
+    req += chunk("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n");
+    for (size_t i = 0; i < chunks; ++i) req += chunk(std::string(64 * 1024, 'x'));
+    return req + "0\r\n\r\n";
+}
+
 } // namespace imgpipe::e2e

@@ -69,6 +69,10 @@ private:
 // (or `timeout_ms` passes).
 std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);
 
+// A raw HTTP/1.1 upload with a chunked body (no Content-Length): the part header of a 'file'
+// field, then `chunks` chunks of 64 KB, then the last chunk. For raw_exchange.
+std::string chunked_upload_request(size_t chunks);
+
 // Runs a shell command, returns its standard output; `exit_code` receives the status.
 std::string run_command(const std::string& command, int* exit_code = nullptr);
 std::string make_temp_dir(const std::string& prefix);

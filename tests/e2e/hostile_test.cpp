@@ -125,19 +125,6 @@ std::string repeat(const std::string& s, int n) {
     return out;
 }
 
-std::string chunked_upload(size_t chunks) {
-    std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                      "Content-Type: multipart/form-data; boundary=b\r\n\r\n";
-    auto chunk = [](const std::string& data) {
-        char size[32];
-        std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-        return size + data + "\r\n";
-    };
-    req += chunk("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\n");
-    for (size_t i = 0; i < chunks; ++i) req += chunk(std::string(64 * 1024, 'x'));
-    return req + "0\r\n\r\n";
-}
-
 struct Case {
     std::string name;
     long status;
@@ -212,7 +199,7 @@ std::vector<Case> cases() {
         {"ContentLengthOverTheLimitNoBody", 413, "payload_too_large",
          [] { return raw("POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
                          "Content-Length: 104857600\r\n\r\n"); }},
-        {"ChunkedBodyOverTheLimit", 413, "payload_too_large", [] { return raw(chunked_upload(20)); }},
+        {"ChunkedBodyOverTheLimit", 413, "payload_too_large", [] { return raw(chunked_upload_request(20)); }},
         {"WrongFieldName", 400, "bad_request", [] { return multipart(part("image", "a.jpg", hostile::jpeg()) + "--b--\r\n"); }},
         {"FileFieldTwice", 400, "bad_request",
          [] { return multipart(part("file", "a.jpg", "x") + part("file", "b.jpg", "y") + "--b--\r\n"); }},

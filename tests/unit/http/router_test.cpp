@@ -45,7 +45,7 @@ TEST(Router, UnknownPathsAre404AndWrongMethods405) {
     EXPECT_EQ(route_error("GET", "/nope"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "/image/"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "relative"), ErrorCode::not_found);
-    EXPECT_EQ(route_error("GET", "/" + std::string(9000, 'a')), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "/" + std::string(9000, 'a')), ErrorCode::uri_too_long);
     std::string allow;
     EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
     EXPECT_EQ(allow, "POST");
