@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -108,7 +109,9 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
                          const std::map<std::string, std::string>& fields) {
     CURL* c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_mime* mime = curl_mime_init(c);
+    // Freed also when the request fails (perform throws): the fault tests cut requests on purpose.
+    std::unique_ptr<curl_mime, decltype(&curl_mime_free)> owned(curl_mime_init(c), curl_mime_free);
+    curl_mime* mime = owned.get();
     curl_mimepart* part = curl_mime_addpart(mime);
     curl_mime_name(part, file.field.c_str());
     curl_mime_data(part, file.bytes.data(), file.bytes.size());
@@ -119,9 +122,7 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
         curl_mime_data(p, value.data(), value.size());
     }
     curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
-    HttpResponse r = perform(c, {});
-    curl_mime_free(mime);
-    return r;
+    return perform(c, {});
 }
 
 namespace {
