@@ -23,14 +23,14 @@ build-asan: deps
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 
 # libFuzzer targets (clang-14, ASan + UBSan): the op-chain parser, the multipart parser, the image
-# load path. `make test` runs each for FUZZ_SECONDS, then every saved regression input.
+# load path. `make test` runs the three side by side for FUZZ_SECONDS, then every saved crasher.
 build-fuzz: deps
 	@cmake -S fuzz -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DFUZZ_SECONDS=$(FUZZ_SECONDS) > /dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS)
 
 fuzz: build-fuzz
 	@rm -f $(FUZZ_DIR)/fuzz-summary.txt
-	cd $(FUZZ_DIR) && ctest --output-on-failure --timeout 900
+	cd $(FUZZ_DIR) && ctest --output-on-failure --timeout 900 -j 3
 	@cat $(FUZZ_DIR)/fuzz-summary.txt
 
 run: build
