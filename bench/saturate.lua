@@ -1,33 +1,21 @@
 -- wrk script for bench/saturate.sh: more load than the service can take, of every kind: uploads,
 -- cold thumbnails and rotate chains, a cached variant, metadata reads and bad requests.
 -- IDS=id1,id2,...  UPLOAD=path of a JPEG to upload. Counts answers per status across threads.
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "paths.lua")
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
 local report_done = done -- the RESULT line of report.lua
-local threads = {}
-local next_tid = 0
-function setup(thread)
-    thread:set("tid", next_tid)
-    next_tid = next_tid + 1
-    table.insert(threads, thread)
-end
 
 function init(args)
-    ids = {}
-    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
+    read_ids()
     local f = assert(io.open(os.getenv("UPLOAD"), "rb"))
     local jpeg = f:read("*a")
     f:close()
     upload_body = "--soakboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"soak.jpg\"\r\n" ..
         "Content-Type: image/jpeg\r\n\r\n" .. jpeg .. "\r\n--soakboundary--\r\n"
-    counter = 0
     statuses = {}
 end
 
 function request()
-    counter = counter + 1
-    local n = counter * 16 + tid
-    local id = ids[(n % #ids) + 1]
-    local k = math.floor(n / #ids)
+    local id, k = next_photo()
     local pick = counter % 20
     if pick < 1 then      -- 5% uploads
         return wrk.format("POST", "/image/upload/",

@@ -44,19 +44,7 @@ WRK=$!
     done
 ) >"$WORK/saturate-probe.txt" &
 PROBE=$!
-rss_all=""
-warm=""
-echo "| minute | RSS MB | transforms | 503s so far |"
-echo "|---|---|---|---|"
-for m in $(seq 1 "$MINUTES"); do
-    sleep 60
-    rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")
-    [ "$m" = 1 ] && first=$rss
-    [ "$m" = 2 ] && warm=$rss
-    rss_all="$rss_all $rss"
-    metrics=$(curl -s -m 5 "http://127.0.0.1:$PORT/metrics" || true)
-    echo "| $m | $rss | $(awk '$1=="imgpipe_transforms_total" {print $2}' <<<"$metrics") | $(awk '$1=="imgpipe_overloaded_total" {print $2}' <<<"$metrics") |"
-done
+watch_memory $PID $PORT "$MINUTES"
 wait $WRK || true
 wait $PROBE 2>/dev/null || true
 grep -E "STATUSES|RESULT" "$WORK/saturate-wrk.txt" || cat "$WORK/saturate-wrk.txt"
@@ -83,7 +71,4 @@ overload = [float(t) for c, t in probe if c == "503"]
 if overload:
     print(f"overload answered in at most {max(overload) * 1000:.1f} ms (target within 50 ms)")
 PY
-echo "RSS change from minute 1 to minute $MINUTES: $(awk -v a="$first" -v b="$rss" 'BEGIN {printf "%+.1f%%", (b - a) * 100 / a}') (target within 10%)"
-[ -z "$warm" ] || echo "RSS from minute 2 to minute $MINUTES: $(awk -v a="$warm" -v b="$rss" 'BEGIN {printf "%+.1f%%", (b - a) * 100 / a}'); range over the run: $(tr ' ' '\n' <<<"$rss_all" | sort -n | sed -n '2p;$p' | paste -sd- ) MB"
-echo "peak RSS MB: $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
 echo "data directory: $(du -sh "$WORK/saturate-data" | cut -f1)"

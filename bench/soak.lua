@@ -1,22 +1,11 @@
 -- wrk script for bench/soak.sh: a mix of cold variants (new every time), one cached variant,
 -- metadata reads and bad requests. IDS=id1,id2,...
-local next_tid = 0
-function setup(thread)
-    thread:set("tid", next_tid)
-    next_tid = next_tid + 1
-end
-
 function init(args)
-    ids = {}
-    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
-    counter = 0
+    read_ids()
 end
 
 function request()
-    counter = counter + 1
-    local n = counter * 16 + tid
-    local id = ids[(n % #ids) + 1]
-    local k = math.floor(n / #ids)
+    local id, k = next_photo()
     local pick = counter % 20
     local path
     if pick < 8 then      -- cold thumbnail
@@ -33,4 +22,4 @@ function request()
     return wrk.format("GET", path)
 end
 
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "paths.lua")
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")

@@ -20,16 +20,6 @@ wait_healthy $PORT
 IDS=$(upload_corpus $PORT)
 IDS=$IDS wrk -t2 -c8 -d"$((MINUTES * 60))s" -s "$BENCH/soak.lua" "http://127.0.0.1:$PORT" >"$WORK/soak-wrk.txt" 2>&1 &
 WRK=$!
-echo "| minute | RSS MB | transforms | 503s |"
-echo "|---|---|---|---|"
-for m in $(seq 1 "$MINUTES"); do
-    sleep 60
-    rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")
-    [ "$m" = 1 ] && first=$rss
-    metrics=$(curl -s "http://127.0.0.1:$PORT/metrics")
-    echo "| $m | $rss | $(awk '$1=="imgpipe_transforms_total" {print $2}' <<<"$metrics") | $(awk '$1=="imgpipe_overloaded_total" {print $2}' <<<"$metrics") |"
-done
+watch_memory $PID $PORT "$MINUTES"
 wait $WRK || true
 grep RESULT "$WORK/soak-wrk.txt" || cat "$WORK/soak-wrk.txt"
-echo "RSS change from minute 1 to minute $MINUTES: $(awk -v a="$first" -v b="$rss" 'BEGIN {printf "%+.1f%%", (b - a) * 100 / a}') (target within 10%)"
-echo "peak RSS MB: $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"

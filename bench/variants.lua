@@ -2,24 +2,13 @@
 -- the same work each time: the output size moves by a few pixels and the angle by 1e-6 degree.
 --   MODE=imgpipe-rotate|imgpipe-thumb|ipx-rotate|ipx-thumb  IDS=id1,id2,...  (IPX: file names)
 -- run.sh gives imgpipe a fresh data directory for every cold run, so no variant is stored yet.
-local next_tid = 0
-function setup(thread)
-    thread:set("tid", next_tid)
-    next_tid = next_tid + 1
-end
-
 function init(args)
-    ids = {}
-    for id in string.gmatch(os.getenv("IDS"), "[^,]+") do table.insert(ids, id) end
+    read_ids()
     mode = os.getenv("MODE")
-    counter = 0
 end
 
 function request()
-    counter = counter + 1
-    local n = counter * 16 + tid
-    local id = ids[(n % #ids) + 1]
-    local k = math.floor(n / #ids)
+    local id, k = next_photo()
     local path
     if mode == "imgpipe-rotate" or mode == "ipx-rotate" then
         local w, h = 190 + k % 21, 95 + math.floor(k / 21) % 11
@@ -41,4 +30,4 @@ function request()
     return wrk.format("GET", path)
 end
 
-dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "report.lua")
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")

@@ -87,6 +87,8 @@ void finish(Config& c) {
         }
         if (st.s3.region.empty()) st.s3.region = "us-east-1";
     }
+    // Throws std::invalid_argument on a short key or an unreadable file, like any bad setting.
+    c.access.keys = read_api_keys(c.access.api_keys, c.access.api_keys_file);
     st.s3.path_style = st.s3_addressing.empty() ? !st.s3.endpoint.empty() : st.s3_addressing == "path";
     if (!st.uri.empty() && !parse_s3_uri(st.uri, st.s3.bucket, st.s3.prefix)) {
         throw std::invalid_argument("storage must be empty (local disk) or s3://bucket[/prefix]: " + st.uri);
@@ -143,7 +145,6 @@ void validate(const Config& c) {
     if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
         throw std::invalid_argument("transform-key must be at least 16 characters");
     }
-    read_api_keys(c.access.api_keys, c.access.api_keys_file); // throws on a short key or a missing file
 }
 
 nlohmann::json to_json(const Config& c) {
@@ -184,7 +185,7 @@ nlohmann::json to_json(const Config& c) {
          {{"secret", c.signing.secret.empty() ? "(generated)" : "(set)"},
           {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},
         {"access",
-         {{"api_keys", c.access.api_keys.empty() && c.access.api_keys_file.empty() ? "(none)" : "(set)"},
+         {{"api_keys", c.access.keys.empty() ? "(none)" : "(set)"},
           {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"}}},
         {"output",
          {{"jpeg_quality", c.output.jpeg_quality}, {"webp_quality", c.output.webp_quality},

@@ -52,7 +52,7 @@ int serve(const Config& config, bool print_config) {
         const UrlSigner signer(config.signing.secret.empty()
                                    ? load_or_create_secret(config.storage.data_dir)
                                    : config.signing.secret);
-        const Access access{ApiKeys(read_api_keys(config.access.api_keys, config.access.api_keys_file)),
+        const Access access{ApiKeys(config.access.keys),
                             TransformSigner(config.access.transform_key)};
         ImageService images(storage, config);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);

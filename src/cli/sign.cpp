@@ -4,6 +4,7 @@
 #include "core/ids.h"
 #include "core/ops/parse.h"
 #include "http/api.h"
+#include "http/router.h"
 
 #include <iostream>
 
@@ -15,25 +16,17 @@ int sign(const SignArgs& args) {
                      "at least 16 characters\n";
         return 2;
     }
-    std::string_view target = args.target;
-    while (!target.empty() && target.front() == '/') target.remove_prefix(1);
-    while (!target.empty() && target.back() == '/') target.remove_suffix(1);
-    const auto slash = target.find('/');
-    const std::string id(target.substr(0, slash));
-    if (!is_image_id(id) || slash == std::string_view::npos) {
-        std::cerr << "imgpipe sign: expected <id>/<op chain>, e.g. <uuid>/rotate:10|convert:png\n";
-        return 2;
-    }
     try {
-        // The server signs the canonical chain, so any spelling the user gives signs the same.
-        std::vector<std::string_view> segments; // "a/b" means "a|b", as in a request path
-        for (std::string_view rest = target.substr(slash + 1); !rest.empty();) {
-            const auto next = rest.find('/');
-            if (next != 0) segments.push_back(rest.substr(0, next));
-            rest = next == std::string_view::npos ? "" : rest.substr(next + 1);
+        // Read the target as the server reads a request path: same segments, same decoding.
+        std::string allow;
+        const http::Route route = http::route("GET", "/image/" + args.target, allow);
+        if (!is_image_id(route.id) || route.chain.empty()) {
+            std::cerr << "imgpipe sign: expected <id>/<op chain>, e.g. <uuid>/rotate:10|convert:png\n";
+            return 2;
         }
-        const Chain chain = parse_chain(segments, 1 << 20);
-        const std::string derived = id + "/" + chain.canonical();
+        // The server signs the canonical chain, so any spelling the user gives signs the same.
+        const Chain chain = parse_chain({route.chain.begin(), route.chain.end()}, 1 << 20);
+        const std::string derived = route.id + "/" + chain.canonical();
         const std::string sig = TransformSigner(args.key).sign(derived);
         const std::string path = http::encode_id_for_url(derived);
         std::cout << args.base << "/image/" << path << "/?sig=" << sig << "\n"

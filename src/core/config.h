@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace imgpipe {
 
@@ -61,6 +62,7 @@ struct SigningConfig {
 struct AccessConfig {
     std::string api_keys;      // comma-separated; non-empty: uploads need "Authorization: Bearer <key>"
     std::string api_keys_file; // one key per line, added to api_keys
+    std::vector<std::string> keys; // both, read once by cli::finish()
     std::string transform_key; // non-empty: requests naming an op chain need ?sig= (imgpipe sign)
 };
 

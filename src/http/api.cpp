@@ -158,15 +158,17 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
             throw Error(ErrorCode::forbidden, "the transform signature is not valid");
         }
     }
-    // Either the stored result (created = false) or, when it is not there yet, the original.
-    const auto found = co_await storage_call([this, &key, &route]() -> std::optional<ImageService::Transformed> {
-        if (auto stored = storage_.head(key)) return ImageService::Transformed{*stored, false};
-        if (auto original = storage_.head(route.id)) return ImageService::Transformed{*original, true};
-        return std::nullopt;
+    // The stored result if there is one; else the original it is to be made from.
+    struct Found {
+        std::optional<ObjectInfo> stored, original;
+    };
+    const Found found = co_await storage_call([this, &key, &route] {
+        if (auto stored = storage_.head(key)) return Found{stored, std::nullopt};
+        return Found{std::nullopt, storage_.head(route.id)};
     });
-    if (!found) throw Error(ErrorCode::not_found, "no image with this id");
-    if (!found->created) co_return *found;
-    const ObjectInfo& original = found->info;
+    if (found.stored) co_return ImageService::Transformed{*found.stored, false};
+    if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
+    const ObjectInfo& original = *found.original;
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,

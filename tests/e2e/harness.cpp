@@ -234,7 +234,7 @@ std::string make_temp_dir(const std::string& prefix) {
     return tmpl;
 }
 
-std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
+int connect_loopback(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -244,6 +244,11 @@ std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
         ::close(fd);
         throw std::runtime_error("connect failed");
     }
+    return fd;
+}
+
+std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
+    const int fd = connect_loopback(port);
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);

@@ -65,6 +65,9 @@ private:
     int port_ = 0;
 };
 
+// A TCP connection to 127.0.0.1:port (the caller closes it); throws if it cannot connect.
+int connect_loopback(int port);
+
 // Sends raw bytes to 127.0.0.1:port and returns everything received until the server closes
 // (or `timeout_ms` passes).
 std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);

@@ -442,19 +442,9 @@ TEST_F(HostileAccepted, FileNamesCannotInjectHeadersOrPaths) {
 
 // --- Slow and vanishing clients.
 
-int connect_to(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
-    return fd;
-}
-
 // Sends `pieces` one every `gap`, then returns how long until the server closed the connection.
 std::chrono::milliseconds trickle(int port, const std::vector<std::string>& pieces, std::chrono::milliseconds gap) {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     const auto t0 = std::chrono::steady_clock::now();
     for (const auto& p : pieces) {
         if (::send(fd, p.data(), p.size(), MSG_NOSIGNAL) < 0) break;
@@ -512,7 +502,7 @@ TEST(HostileClients, ClientVanishingMidUploadLeavesNoSpoolFile) {
     World& w = world();
     const size_t before = w.server.stored_objects();
     for (int i = 0; i < 5; ++i) {
-        const int fd = connect_to(w.server.port());
+        const int fd = connect_loopback(w.server.port());
         const std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
                                 "boundary=b\r\nContent-Length: 900000\r\n\r\n--b\r\nContent-Disposition: form-data; "
                                 "name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + hostile::jpeg(400, 300).substr(0, 20000);
