@@ -262,6 +262,22 @@ std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
 
 std::string md5_of(const std::string& bytes) { return md5_hex(bytes); }
 
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+long long time_ms(const std::function<void()>& work) {
+    const auto t0 = std::chrono::steady_clock::now();
+    work();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+        .count();
+}
+
 std::string chunked_upload_request(size_t chunks) {
     std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                       "Content-Type: multipart/form-data; boundary=b\r\n\r\n";

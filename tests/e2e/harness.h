@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -79,6 +81,16 @@ std::string chunked_upload_request(size_t chunks);
 // Runs a shell command, returns its standard output; `exit_code` receives the status.
 std::string run_command(const std::string& command, int* exit_code = nullptr);
 std::string make_temp_dir(const std::string& prefix);
+
+// Polls `done` every few milliseconds until it holds or `limit` passes; returns whether it held.
+// Tests wait for a state (a worker busy, a file present) this way instead of sleeping a fixed time
+// that a slower machine would not honour.
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds limit = std::chrono::seconds(30));
+
+// How long `work` takes on this machine, in milliseconds: the unit that time budgets of the tests
+// are derived from, so that they hold on a machine twice as slow or under sanitizers.
+long long time_ms(const std::function<void()>& work);
 std::string md5_of(const std::string& bytes);
 
 } // namespace imgpipe::e2e

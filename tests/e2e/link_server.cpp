@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -48,6 +49,15 @@ void LinkServer::write_all(int fd, const std::string& data) {
         const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
         if (n <= 0) return;
         off += static_cast<size_t>(n);
+    }
+}
+
+void LinkServer::hold_until_closed(int fd, std::chrono::milliseconds limit) {
+    pollfd p{fd, POLLIN, 0};
+    const auto end = std::chrono::steady_clock::now() + limit;
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < end) {
+        if (::poll(&p, 1, 100) > 0 && ::recv(fd, buf, sizeof buf, 0) <= 0) return; // closed
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -27,6 +28,9 @@ public:
     void redirect(const std::string& path, std::string location);
 
     static void write_all(int fd, const std::string& data);
+    // Answers nothing and waits until the peer closes the connection (or `limit` passes): a
+    // server that never answers, for as long as the client cares to wait.
+    static void hold_until_closed(int fd, std::chrono::milliseconds limit);
 
 private:
     void accept_loop();
