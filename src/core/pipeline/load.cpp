@@ -1,6 +1,7 @@
 #include "core/pipeline/load.h"
 
 #include "core/errors.h"
+#include "core/formats/source_format.h"
 #include "core/pipeline/vips_setup.h"
 
 #include <cstring>
@@ -12,37 +13,18 @@ using vips::VImage;
 
 namespace {
 
-struct LoaderKind {
-    const char* loader; // vips-loader prefix
-    const char* mime;
-    Format output;
-};
-
-constexpr LoaderKind kLoaders[] = {
-    {"jpegload", "image/jpeg", Format::jpeg}, {"pngload", "image/png", Format::png},
-    {"webpload", "image/webp", Format::webp}, {"gifload", "image/gif", Format::gif},
-    {"tiffload", "image/tiff", Format::tiff},
-};
-
 // Loader errors are libvips internals (they may contain paths): log-worthy, never public.
 [[noreturn]] void undecodable() {
     vips_error_clear();
     throw Error(ErrorCode::undecodable, "the image data is corrupt or truncated");
 }
 
-// The first bytes of the accepted formats.
-bool has_accepted_signature(const std::string& path) {
-    char head[16] = {};
+// The accepted format the first bytes of the file say it is, or nullptr.
+const SourceFormat* sniff_file(const std::string& path) {
+    char head[64] = {};
     std::ifstream in(path, std::ios::binary);
     in.read(head, sizeof head);
-    const std::string_view h(head, static_cast<size_t>(in.gcount()));
-    auto at = [&h](size_t offset, std::string_view magic) {
-        return h.size() >= offset + magic.size() && h.substr(offset, magic.size()) == magic;
-    };
-    return at(0, "\xff\xd8\xff") || at(0, "\x89PNG\r\n\x1a\n") || at(0, "GIF87a") || at(0, "GIF89a") ||
-           (at(0, "RIFF") && at(8, "WEBP")) || at(0, std::string_view("II*\0", 4)) ||
-           at(0, std::string_view("MM\0*", 4)) ||
-           (at(4, "ftyp") && (at(8, "avif") || at(8, "heic") || at(8, "heix") || at(8, "mif1")));
+    return sniff_source_format(std::string_view(head, static_cast<size_t>(in.gcount())));
 }
 
 } // namespace
@@ -50,10 +32,11 @@ bool has_accepted_signature(const std::string& path) {
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
     // find_load sniffs the bytes (never the file name); in 8.14 it also names blocked loaders,
     // so the allow-list is checked here as well as in libvips.
-    if (!is_allowed_loader(vips_foreign_find_load(path.c_str()))) {
+    const char* loader_class = vips_foreign_find_load(path.c_str());
+    if (!loader_class || !is_accepted_loader(loader_class)) {
         vips_error_clear();
         // Some loaders (TIFF, HEIF) only claim files they can open: a broken one is still ours.
-        if (has_accepted_signature(path)) undecodable();
+        if (sniff_file(path)) undecodable();
         throw Error(ErrorCode::unsupported_media,
                     "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");
     }
@@ -74,24 +57,16 @@ SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
     }
 
     SourceInfo info;
-    const char* loader = nullptr;
-    if (img.get_typeof("vips-loader") != 0) loader = img.get_string("vips-loader");
-    bool known = false;
-    for (const auto& k : kLoaders) {
-        if (loader && std::strncmp(loader, k.loader, std::strlen(k.loader)) == 0) {
-            info.mime = k.mime;
-            info.default_output = k.output;
-            known = true;
-        }
+    const SourceFormat* format =
+        img.get_typeof("vips-loader") != 0 ? source_format_of_loader(img.get_string("vips-loader")) : nullptr;
+    if (!format) throw Error(ErrorCode::unsupported_media, "unsupported image format");
+    info.mime = format->mime;
+    info.default_output = format->default_output;
+    if (format->container == Container::heif && img.get_typeof("heif-compression") != 0 &&
+        std::strcmp(img.get_string("heif-compression"), "av1") == 0) {
+        info.mime = "image/avif";
+        info.default_output = Format::avif;
     }
-    if (!known && loader && std::strncmp(loader, "heifload", 8) == 0) {
-        const bool av1 = img.get_typeof("heif-compression") != 0 &&
-                         std::strcmp(img.get_string("heif-compression"), "av1") == 0;
-        info.mime = av1 ? "image/avif" : "image/heic";
-        info.default_output = av1 ? Format::avif : Format::jpeg;
-        known = true;
-    }
-    if (!known) throw Error(ErrorCode::unsupported_media, "unsupported image format");
 
     info.orientation = img.get_typeof(VIPS_META_ORIENTATION) != 0
                            ? img.get_int(VIPS_META_ORIENTATION)

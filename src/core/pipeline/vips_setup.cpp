@@ -1,26 +1,15 @@
 #include "core/pipeline/vips_setup.h"
 
-#include <cstring>
+#include "core/formats/source_format.h"
+
 #include <stdexcept>
+#include <string>
 
 #include <spdlog/spdlog.h>
 #include <vips/vips8>
 #include <vips/vector.h> // after vips8: it relies on its types
 
 namespace imgpipe {
-
-namespace {
-constexpr const char* kAllowedLoaders[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng",
-                                           "VipsForeignLoadWebp", "VipsForeignLoadNsgif",
-                                           "VipsForeignLoadTiff", "VipsForeignLoadHeif"};
-}
-
-bool is_allowed_loader(const char* type_name) {
-    for (const char* allowed : kAllowedLoaders) {
-        if (type_name && std::strncmp(type_name, allowed, std::strlen(allowed)) == 0) return true;
-    }
-    return false;
-}
 
 void start_vips(const char* argv0, int vips_concurrency) {
     if (VIPS_INIT(argv0) != 0) throw std::runtime_error("libvips failed to start");
@@ -40,7 +29,7 @@ void start_vips(const char* argv0, int vips_concurrency) {
     // a server that crashes costs more. libvips 8.15 replaced orc with highway.
     vips_vector_set_enabled(FALSE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
-    for (const char* allowed : kAllowedLoaders) vips_operation_block_set(allowed, FALSE);
+    for (const auto& f : source_formats()) vips_operation_block_set(std::string(f.loader_class).c_str(), FALSE);
 }
 
 void end_vips_job() {

@@ -7,9 +7,6 @@ namespace imgpipe {
 // TIFF, HEIF/AVIF) enabled: SVG, PDF, ImageMagick and the rest are blocked. Call once from main.
 void start_vips(const char* argv0, int vips_concurrency);
 
-// True for the type name of a loader on the allow-list ("VipsForeignLoadJpegFile", ...).
-bool is_allowed_loader(const char* type_name);
-
 // Frees libvips' per-thread state; call at the end of every job on a pool thread.
 void end_vips_job();
 
