@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
     build-essential cmake pkg-config
-    libvips-dev libboost-dev libcurl4-openssl-dev libssl-dev
+    libvips-dev zlib1g-dev libboost-dev libcurl4-openssl-dev libssl-dev
     nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
     libgtest-dev libgmock-dev curl
     clang-14 libclang-rt-14-dev util-linux

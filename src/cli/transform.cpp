@@ -5,6 +5,7 @@
 #include "core/pipeline/load.h"
 #include "core/pipeline/plan.h"
 #include "core/text.h"
+#include "http/error_response.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,9 @@ namespace imgpipe::cli {
 
 int transform(const Config& config, const TransformArgs& args) {
     try {
+        if (!std::filesystem::is_regular_file(args.input)) {
+            throw Error(ErrorCode::not_found, "the input file does not exist or is not a regular file");
+        }
         Chain chain = parse_chain({args.chain}, config.limits.max_ops);
         const SourceInfo source = probe_image(args.input, config.limits);
         Plan plan = make_plan(chain, source, config.limits,
@@ -44,7 +48,8 @@ int transform(const Config& config, const TransformArgs& args) {
                   << std::endl;
         return 0;
     } catch (const Error& e) {
-        std::cerr << "imgpipe: " << error_code_name(e.code()) << ": " << e.what() << "\n";
+        // Worded exactly as the HTTP API answers: the same code, the same message, the same JSON.
+        std::cerr << http::error_body(e.code(), e.what()) << "\n";
         return 1;
     }
 }

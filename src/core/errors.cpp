@@ -19,6 +19,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::output_too_large: return "output_too_large";
     case ErrorCode::unsupported_media: return "unsupported_media_type";
     case ErrorCode::undecodable: return "undecodable_image";
+    case ErrorCode::unsupported_variant: return "unsupported_variant";
     case ErrorCode::fetch_failed: return "fetch_failed";
     case ErrorCode::overloaded: return "overloaded";
     case ErrorCode::timeout: return "timeout";

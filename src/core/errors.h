@@ -24,6 +24,7 @@ enum class ErrorCode {
     output_too_large,  // a chain that would produce an image over the output limits
     unsupported_media, // not an image, or a format that is not accepted
     undecodable,       // recognised format, but the data is broken
+    unsupported_variant, // an accepted format, valid, in a variant the decoders do not read (12-bit JPEG)
     fetch_failed,      // link download failed
     overloaded,        // worker queue full
     timeout,           // processing took longer than limits.processing_timeout_ms
@@ -33,6 +34,9 @@ enum class ErrorCode {
 };
 
 std::string_view error_code_name(ErrorCode code);
+
+// The message of every decoder failure that has no more precise explanation.
+inline constexpr const char* kUndecodableMessage = "the image data is corrupt or truncated";
 
 // The one exception type core code throws. `what()` is the public message: it must never carry
 // internal paths or library internals.

@@ -23,6 +23,7 @@ status status_of(ErrorCode code) {
     case ErrorCode::output_too_large: return status::payload_too_large;
     case ErrorCode::unsupported_media: return status::unsupported_media_type;
     case ErrorCode::undecodable: return status::unprocessable_entity;
+    case ErrorCode::unsupported_variant: return status::unprocessable_entity;
     case ErrorCode::fetch_failed: return status::bad_gateway;
     case ErrorCode::overloaded: return status::service_unavailable;
     case ErrorCode::timeout: return status::service_unavailable;

@@ -51,6 +51,7 @@ public:
     void start();
     int stop(int signal = SIGTERM); // returns the exit status (or 128 + signal)
     bool running() const { return pid_ > 0; }
+    int pid() const { return pid_; }
     std::string url(const std::string& path = "") const;
     int port() const { return port_; }
     const std::string& data_dir() const { return data_dir_; }

@@ -69,8 +69,7 @@ Encoded guarded(Clock::time_point deadline, Body&& body) {
             throw Error(ErrorCode::timeout, "processing took longer than the configured limit");
         }
         spdlog::warn("transform failed: {}", e.what());
-        throw Error(ErrorCode::undecodable, "the image could not be processed: its data is corrupt "
-                                            "or truncated");
+        throw Error(ErrorCode::undecodable, kUndecodableMessage);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "core/pipeline/load.h"
 
 #include "core/errors.h"
+#include "core/formats/precheck.h"
 #include "core/formats/source_format.h"
 #include "core/pipeline/vips_setup.h"
 
@@ -16,7 +17,7 @@ namespace {
 // Loader errors are libvips internals (they may contain paths): log-worthy, never public.
 [[noreturn]] void undecodable() {
     vips_error_clear();
-    throw Error(ErrorCode::undecodable, "the image data is corrupt or truncated");
+    throw Error(ErrorCode::undecodable, kUndecodableMessage);
 }
 
 // The accepted format the first bytes of the file say it is, or nullptr.
@@ -30,13 +31,17 @@ const SourceFormat* sniff_file(const std::string& path) {
 } // namespace
 
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
+    // The structure first, before any decoder (libtiff and libheif already parse the file to
+    // claim it): what a file may cost follows from its size and its declared pixels.
+    const SourceFormat* sniffed = sniff_file(path);
+    if (sniffed) precheck_container(path, *sniffed, limits.max_source_pixels);
     // find_load sniffs the bytes (never the file name); in 8.14 it also names blocked loaders,
     // so the allow-list is checked here as well as in libvips.
     const char* loader_class = vips_foreign_find_load(path.c_str());
     if (!loader_class || !is_accepted_loader(loader_class)) {
         vips_error_clear();
         // Some loaders (TIFF, HEIF) only claim files they can open: a broken one is still ours.
-        if (sniff_file(path)) undecodable();
+        if (sniffed) undecodable();
         throw Error(ErrorCode::unsupported_media,
                     "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");
     }

@@ -25,7 +25,7 @@ Mipmap make_mipmap(const std::string& path) {
         return m;
     } catch (const vips::VError&) {
         vips_error_clear();
-        throw Error(ErrorCode::undecodable, "the image data is corrupt or truncated");
+        throw Error(ErrorCode::undecodable, kUndecodableMessage);
     }
 }
 
