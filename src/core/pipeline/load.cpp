@@ -1,6 +1,7 @@
 #include "core/pipeline/load.h"
 
 #include "core/errors.h"
+#include "core/formats/orientation.h"
 #include "core/formats/precheck.h"
 #include "core/formats/source_format.h"
 #include "core/pipeline/vips_setup.h"
@@ -27,6 +28,34 @@ const SourceFormat* sniff_file(const std::string& path) {
     in.read(head, sizeof head);
     return sniff_source_format(std::string_view(head, static_cast<size_t>(in.gcount())));
 }
+
+// The orientation a loaded image carries that libvips does not know of (it applies
+// VIPS_META_ORIENTATION only): XMP's tiff:Orientation in any container, a PNG eXIf chunk after the
+// image data. 1 when libvips knows the orientation or there is none.
+int hidden_orientation(const std::string& path, const VImage& img) {
+    const SourceFormat* format =
+        img.get_typeof("vips-loader") != 0 ? source_format_of_loader(img.get_string("vips-loader")) : nullptr;
+    const bool tiff = format && format->container == Container::tiff;
+    // libvips' TIFF loader reports 1 for a file without the tag: that is no orientation at all.
+    if (img.get_typeof(VIPS_META_ORIENTATION) != 0 && !(tiff && !tiff_has_orientation_tag(path))) return 1;
+    if (img.get_typeof(VIPS_META_XMP_NAME) != 0) {
+        size_t size = 0;
+        const void* xmp = img.get_blob(VIPS_META_XMP_NAME, &size);
+        if (const int o = xmp_orientation(std::string_view(static_cast<const char*>(xmp), size)); o != 1) return o;
+    }
+    return format && format->container == Container::png ? png_exif_orientation(path) : 1;
+}
+
+// Turns a decoded image upright, whether libvips knows its orientation or only we do.
+VImage upright(VImage img, int hidden) {
+    if (hidden != 1) {
+        img = img.copy();
+        img.set(VIPS_META_ORIENTATION, hidden);
+    }
+    return img.autorot();
+}
+
+bool swaps_sides(int orientation) { return orientation >= 5 && orientation <= 8; }
 
 } // namespace
 
@@ -73,10 +102,11 @@ SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
         info.default_output = Format::avif;
     }
 
-    info.orientation = img.get_typeof(VIPS_META_ORIENTATION) != 0
-                           ? img.get_int(VIPS_META_ORIENTATION)
-                           : 1;
-    const bool swaps = info.orientation >= 5 && info.orientation <= 8;
+    const int hidden = hidden_orientation(path, img);
+    info.orientation = hidden != 1                                  ? hidden
+                       : img.get_typeof(VIPS_META_ORIENTATION) != 0 ? img.get_int(VIPS_META_ORIENTATION)
+                                                                    : 1;
+    const bool swaps = swaps_sides(info.orientation);
     info.width = swaps ? img.height() : img.width();
     info.height = swaps ? img.width() : img.height();
     return info;
@@ -119,7 +149,7 @@ VImage load_full(const std::string& path) {
     try {
         VImage img = VImage::new_from_file(path.c_str(),
                                            VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR));
-        return normalise_colour(img.autorot());
+        return normalise_colour(upright(img, hidden_orientation(path, img)));
     } catch (const vips::VError&) {
         undecodable();
     }
@@ -127,12 +157,19 @@ VImage load_full(const std::string& path) {
 
 VImage load_shrunk(const std::string& path, int width, int height) {
     try {
-        VImage img = VImage::thumbnail(path.c_str(), width,
+        // thumbnail turns the image upright when libvips knows the orientation; when only we do,
+        // it shrinks the stored image to the box turned as stored, and we turn the result.
+        const int hidden = hidden_orientation(
+            path, VImage::new_from_file(path.c_str(), VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)));
+        const bool swap = swaps_sides(hidden);
+        VImage img = VImage::thumbnail(path.c_str(), swap ? height : width,
                                        VImage::option()
-                                           ->set("height", height)
+                                           ->set("height", swap ? width : height)
                                            ->set("size", VIPS_SIZE_DOWN)
                                            ->set("fail_on", VIPS_FAIL_ON_ERROR));
-        return normalise_colour(img);
+        // thumbnail reads its source once, top to bottom; turning needs the pixels in any order,
+        // so the (shrunk, output-sized) image is held in memory first.
+        return normalise_colour(hidden != 1 ? upright(img.copy_memory(), hidden) : img);
     } catch (const vips::VError&) {
         undecodable();
     }
