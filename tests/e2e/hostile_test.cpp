@@ -503,11 +503,13 @@ TEST(HostileClients, StalledBodyIsCutAtTheIdleDeadline) {
 TEST(HostileClients, ClientVanishingMidUploadLeavesNoSpoolFile) {
     World& w = world();
     const size_t before = w.server.stored_objects();
+    // Made before connecting: encoding the JPEG can take longer than the 1 s header deadline on a
+    // loaded machine, and the server rightly cuts a connection that sends nothing for that long.
+    const std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                            "boundary=b\r\nContent-Length: 900000\r\n\r\n--b\r\nContent-Disposition: form-data; "
+                            "name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + hostile::jpeg(400, 300).substr(0, 20000);
     for (int i = 0; i < 5; ++i) {
         const int fd = connect_loopback(w.server.port());
-        const std::string req = "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
-                                "boundary=b\r\nContent-Length: 900000\r\n\r\n--b\r\nContent-Disposition: form-data; "
-                                "name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + hostile::jpeg(400, 300).substr(0, 20000);
         ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
         if (i == 0) {
             EXPECT_TRUE(wait_until([] { return !spool_files().empty(); }, 10s)) << "the upload should be spooling";

@@ -24,11 +24,14 @@ void check_jpeg(const FileBytes& f, uint64_t max_pixels) {
     uint64_t width = 0, height = 0;
     std::vector<Component> components;
     for (;;) {
-        if (pos >= f.size()) throw_corrupt("the JPEG ends before its first scan");
-        if (f.u8(pos) != 0xff) throw_corrupt("a JPEG marker is missing at byte " + std::to_string(pos));
-        while (pos < f.size() && f.u8(pos) == 0xff) ++pos; // fill bytes
-        const unsigned marker = f.u8(pos);
-        ++pos;
+        // As libjpeg does: bytes before a marker are skipped (it warns of "extraneous bytes" and
+        // decodes), then fill bytes; a stuffed 0xFF00 is no marker.
+        unsigned marker = 0;
+        while (marker == 0) {
+            pos = f.skip(f.find(pos, 0xff), 0xff);
+            if (pos >= f.size()) throw_corrupt("the JPEG ends before its first scan");
+            marker = f.u8(pos++);
+        }
         if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // no length
         if (marker == 0xd9) throw_corrupt("the JPEG ends before its first scan");
         const uint64_t length = f.u16(pos, true);

@@ -18,7 +18,51 @@ FileBytes::~FileBytes() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+namespace {
+constexpr size_t kWindow = 64 * 1024;
+}
+
+bool FileBytes::window_at(uint64_t offset) const {
+    if (offset >= size_) return false;
+    if (offset >= window_at_ && offset < window_at_ + window_.size()) return true;
+    window_ = pread_at(offset, kWindow);
+    window_at_ = offset;
+    return !window_.empty();
+}
+
 std::string FileBytes::read(uint64_t offset, size_t n) const {
+    if (offset >= size_) return {};
+    if (n > size_ - offset) n = static_cast<size_t>(size_ - offset);
+    if (n <= kWindow / 2) {
+        if (!window_at(offset)) return {};
+        if (offset + n > window_at_ + window_.size()) { // runs past the window: move it here
+            window_ = pread_at(offset, kWindow);
+            window_at_ = offset;
+        }
+        return window_.substr(static_cast<size_t>(offset - window_at_), n);
+    }
+    return pread_at(offset, n);
+}
+
+uint64_t FileBytes::find(uint64_t from, uint8_t byte) const {
+    while (window_at(from)) {
+        const size_t at = window_.find(static_cast<char>(byte), static_cast<size_t>(from - window_at_));
+        if (at != std::string::npos) return window_at_ + at;
+        from = window_at_ + window_.size();
+    }
+    return size_;
+}
+
+uint64_t FileBytes::skip(uint64_t from, uint8_t byte) const {
+    while (window_at(from)) {
+        const size_t at = window_.find_first_not_of(static_cast<char>(byte), static_cast<size_t>(from - window_at_));
+        if (at != std::string::npos) return window_at_ + at;
+        from = window_at_ + window_.size();
+    }
+    return size_;
+}
+
+std::string FileBytes::pread_at(uint64_t offset, size_t n) const {
     if (offset >= size_) return {};
     if (n > size_ - offset) n = static_cast<size_t>(size_ - offset);
     std::string out(n, '\0');

@@ -38,7 +38,7 @@ const SourceFormat* sniff_source_format(std::string_view h) {
     auto at = [&h](size_t offset, std::string_view magic) {
         return h.size() >= offset + magic.size() && h.substr(offset, magic.size()) == magic;
     };
-    if (at(0, "\xff\xd8\xff")) return &row(Container::jpeg);
+    if (at(0, "\xff\xd8")) return &row(Container::jpeg); // as libvips: SOI, then anything
     if (at(0, "\x89PNG\r\n\x1a\n")) return &row(Container::png);
     if (at(0, "GIF87a") || at(0, "GIF89a")) return &row(Container::gif);
     if (at(0, "RIFF") && at(8, "WEBP")) return &row(Container::webp);
@@ -65,11 +65,11 @@ const SourceFormat* source_format_of_loader(std::string_view vips_loader) {
     return nullptr;
 }
 
-bool is_accepted_loader(std::string_view type_name) {
+const SourceFormat* source_format_of_loader_class(std::string_view type_name) {
     for (const auto& f : kFormats) {
-        if (starts_with(type_name, f.loader_class)) return true;
+        if (starts_with(type_name, f.loader_class)) return &f;
     }
-    return false;
+    return nullptr;
 }
 
 } // namespace imgpipe

@@ -29,7 +29,8 @@ const SourceFormat* sniff_source_format(std::string_view head);
 // The row of the libvips loader that read an image ("pngload_source" -> PNG), or nullptr.
 const SourceFormat* source_format_of_loader(std::string_view vips_loader);
 
-// True for the type name of a loader of an accepted format ("VipsForeignLoadJpegFile", ...).
-bool is_accepted_loader(std::string_view type_name);
+// The row of a libvips loader type name ("VipsForeignLoadJpegFile" -> JPEG); nullptr for a loader
+// of a format that is not accepted.
+const SourceFormat* source_format_of_loader_class(std::string_view type_name);
 
 } // namespace imgpipe

@@ -60,20 +60,23 @@ bool swaps_sides(int orientation) { return orientation >= 5 && orientation <= 8;
 } // namespace
 
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
-    // The structure first, before any decoder (libtiff and libheif already parse the file to
-    // claim it): what a file may cost follows from its size and its declared pixels.
+    // The structure first, before any decoder parses the file (libtiff and libheif do, to claim
+    // it): what a file may cost follows from its size and its declared pixels. Our signatures
+    // match libvips' own; a file it claims anyway is checked as what it claims to be.
     const SourceFormat* sniffed = sniff_file(path);
     if (sniffed) precheck_container(path, *sniffed, limits.max_source_pixels);
     // find_load sniffs the bytes (never the file name); in 8.14 it also names blocked loaders,
     // so the allow-list is checked here as well as in libvips.
     const char* loader_class = vips_foreign_find_load(path.c_str());
-    if (!loader_class || !is_accepted_loader(loader_class)) {
+    const SourceFormat* claimed = loader_class ? source_format_of_loader_class(loader_class) : nullptr;
+    if (!claimed) {
         vips_error_clear();
         // Some loaders (TIFF, HEIF) only claim files they can open: a broken one is still ours.
         if (sniffed) undecodable();
         throw Error(ErrorCode::unsupported_media,
                     "not an image in an accepted format (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF)");
     }
+    if (claimed != sniffed) precheck_container(path, *claimed, limits.max_source_pixels);
     VImage img;
     try {
         img = VImage::new_from_file(path.c_str(),

@@ -63,6 +63,24 @@ TEST(Precheck, SolidImagesAtTheirBestCompressionPass) {
     }
 }
 
+TEST(Precheck, JpegWithBytesBeforeAMarkerPassesAsInLibjpeg) {
+    // libjpeg skips extraneous bytes before a marker with a warning and decodes the image; so do
+    // the checks (across the 64 KB read window: 100 KB of padding).
+    std::string jpeg = test::encode(test::photo_like(64, 48), ".jpg");
+    jpeg.insert(2, std::string(100 * 1024, '\0'));
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("imgpipe-precheck-pad-" + std::to_string(::getpid()))).string();
+    test::write_file(path, jpeg);
+    EXPECT_NO_THROW(precheck_container(path, *sniff_source_format(jpeg.substr(0, 64)), 1'000'000));
+    // ...and a segment that then claims more than the file holds is still caught.
+    jpeg[100 * 1024 + 2 + 2] = '\xff';
+    jpeg[100 * 1024 + 2 + 3] = '\xf0';
+    jpeg.resize(100 * 1024 + 200);
+    test::write_file(path, jpeg);
+    EXPECT_THROW(precheck_container(path, *sniff_source_format(jpeg.substr(0, 64)), 1'000'000), Error);
+    std::filesystem::remove(path);
+}
+
 TEST(SourceFormat, HeifIsRecognisedByAnyOfItsBrands) {
     auto ftyp = [](const std::string& major, const std::string& compatible) {
         const std::string payload = major + std::string(4, '\0') + compatible;
