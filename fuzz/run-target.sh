@@ -14,6 +14,9 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 corpus=$(ls "$work" | wc -l)
 line="$name: ${runs:-0} executions in ${seconds} s (${rate:-0}/s), corpus $corpus inputs, exit $status"
+# fuzz_image reports the largest heap peak of an input under 1 KB (its budget is 64 MB).
+peak=$(sed -n 's/^fuzz_image: the largest heap peak for an input under 1024 bytes: //p' "$log" | tail -n 1)
+[ -n "$peak" ] && line="$line; largest heap peak of an input under 1 KB: $peak"
 echo "$line"
 echo "$line" >> "$(dirname "$artifacts")/fuzz-summary.txt"
 if [ "$status" -ne 0 ]; then
