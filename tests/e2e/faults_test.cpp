@@ -265,7 +265,9 @@ TEST(Faults, SigtermFinishesInFlightWithinTheGraceAndExitsZero) {
     const auto up = http_upload(server.url("/image/upload/"), {"file", photo, "a.jpg"});
     ASSERT_EQ(up.status, 201);
     const std::string id = up.json()["id"];
-    // Threads that are joined on every path (a failed assertion included): std::jthread.
+    const int transforms_before = http_get(server.url("/health")).json()["transforms"];
+    // Threads that are joined on every path (a failed assertion included): std::jthread. None may
+    // throw: what goes wrong is recorded and asserted on here.
     std::vector<HttpResponse> replies(6);
     std::vector<std::string> failures(6);
     std::vector<std::jthread> inflight;
@@ -278,14 +280,27 @@ TEST(Faults, SigtermFinishesInFlightWithinTheGraceAndExitsZero) {
             }
         });
     }
-    // A client that never finishes its body must not hold the exit past the grace period.
+    // A client that never finishes its body must not hold the exit past the grace period. Its part
+    // headers make the server open a spool file: the sign that it is reading the body.
     const int port = server.port();
-    std::jthread stuck([port, stuck_ms] {
-        raw_exchange(port, "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
-                           "boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n", static_cast<int>(stuck_ms));
+    std::string stuck_failure;
+    std::jthread stuck([&, port, stuck_ms] {
+        try {
+            raw_exchange(port, "POST /image/upload/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                               "boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; "
+                               "name=\"file\"; filename=\"a.jpg\"\r\n\r\nxx", static_cast<int>(stuck_ms));
+        } catch (const std::exception& e) {
+            stuck_failure = e.what();
+        }
     });
-    ASSERT_TRUE(wait_until([&] { return http_get(server.url("/health")).json()["workers_in_flight"] >= 2; }))
-        << "the transforms never started";
+    // SIGTERM only once all six transforms have reached the server (running, queued or done) and
+    // the stalled upload is being read: under load the client threads may start late.
+    const bool ready = wait_until([&] {
+        const auto h = http_get(server.url("/health")).json();
+        const bool spooling = !std::filesystem::is_empty(server.data_dir() + "/tmp");
+        return h["workers_in_flight"].get<int>() + h["transforms"].get<int>() - transforms_before >= 6 && spooling;
+    });
+    ASSERT_TRUE(ready) << "the transforms or the stalled upload never reached the server";
     long long took_ms = 0;
     int status = -1;
     took_ms = time_ms([&] { status = server.stop(SIGTERM); });
@@ -302,6 +317,7 @@ TEST(Faults, SigtermFinishesInFlightWithinTheGraceAndExitsZero) {
         finished += ok;
     }
     stuck.join();
+    EXPECT_EQ(stuck_failure, "");
     EXPECT_THROW(http_get("http://127.0.0.1:" + std::to_string(port) + "/health"), std::runtime_error);
     std::printf("[ FIGURES  ] SIGTERM: %zu of 6 transforms in flight finished, exit 0 after %lld ms "
                 "(grace %lld ms from one transform taking %lld ms here) with a stalled upload open\n",
