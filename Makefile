@@ -38,7 +38,7 @@ run: build
 
 test: build build-asan build-fuzz
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
-	cd $(ASAN_DIR) && ctest --output-on-failure --timeout 600
+	cd $(ASAN_DIR) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --output-on-failure --timeout 600
 	@$(MAKE) --no-print-directory fuzz
 
 clean:
