@@ -209,6 +209,7 @@ IPX_BIG_PEAK=$(peak_rss_mb "$IPX_PID")
 f() { cut -d' ' -f"$2" <<<"${R[$1]}"; }
 {
 echo "## imgpipe vs IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX) and nginx, $(date -u +%Y-%m-%d), $(nproc) cores"
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r)"
 echo
 echo "| measure | imgpipe | peer | ratio | target |"
 echo "|---|---|---|---|---|"

@@ -44,18 +44,11 @@ std::string FileBytes::read(uint64_t offset, size_t n) const {
     return pread_at(offset, n);
 }
 
-uint64_t FileBytes::find(uint64_t from, uint8_t byte) const {
+uint64_t FileBytes::scan(uint64_t from, uint8_t byte, bool equal) const {
     while (window_at(from)) {
-        const size_t at = window_.find(static_cast<char>(byte), static_cast<size_t>(from - window_at_));
-        if (at != std::string::npos) return window_at_ + at;
-        from = window_at_ + window_.size();
-    }
-    return size_;
-}
-
-uint64_t FileBytes::skip(uint64_t from, uint8_t byte) const {
-    while (window_at(from)) {
-        const size_t at = window_.find_first_not_of(static_cast<char>(byte), static_cast<size_t>(from - window_at_));
+        const auto start = static_cast<size_t>(from - window_at_);
+        const size_t at = equal ? window_.find(static_cast<char>(byte), start)
+                                : window_.find_first_not_of(static_cast<char>(byte), start);
         if (at != std::string::npos) return window_at_ + at;
         from = window_at_ + window_.size();
     }

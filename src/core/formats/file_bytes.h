@@ -20,8 +20,8 @@ public:
 
     // The first position at or after `from` whose byte is (find) or is not (skip) `byte`; size()
     // when there is none.
-    uint64_t find(uint64_t from, uint8_t byte) const;
-    uint64_t skip(uint64_t from, uint8_t byte) const;
+    uint64_t find(uint64_t from, uint8_t byte) const { return scan(from, byte, true); }
+    uint64_t skip(uint64_t from, uint8_t byte) const { return scan(from, byte, false); }
 
     // Fixed-size integers at `offset`; they throw Error(undecodable) when they reach past the end.
     uint8_t u8(uint64_t offset) const;
@@ -32,6 +32,7 @@ public:
 private:
     // Makes the window hold `offset` (and what follows, up to 64 KB); returns false past the end.
     bool window_at(uint64_t offset) const;
+    uint64_t scan(uint64_t from, uint8_t byte, bool equal) const;
     std::string pread_at(uint64_t offset, size_t n) const;
 
     int fd_ = -1;
