@@ -9,7 +9,8 @@
 #include "core/storage/s3_storage.h"
 #include "http/api.h"
 #include "http/server.h"
-#include "http/worker_pool.h"
+#include "work/local_work.h"
+#include "work/worker_pool.h"
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -56,10 +57,11 @@ int serve(const Config& config, bool print_config) {
                             TransformSigner(config.access.transform_key)};
         ImageService images(storage, config);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
-        http::WorkerPool workers(config.workers.threads, config.workers.queue);
+        WorkerPool workers(config.workers.threads, config.workers.queue);
         workers.on_job_end(end_vips_job);
-        http::WorkerPool blocking(kBlockingThreads, kBlockingQueue);
-        http::Api api(images, storage, fetcher, signer, access, config, workers, blocking);
+        LocalWork work(images, workers);
+        WorkerPool blocking(kBlockingThreads, kBlockingQueue);
+        http::Api api(work, storage, fetcher, signer, access, config, blocking);
         http::Server server(api, config);
         spdlog::info("storing {}; {} workers, queue {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,

@@ -2,6 +2,7 @@
 #include "core/access.h"
 #include "core/errors.h"
 #include "core/ids.h"
+#include "core/images.h"
 #include "core/ops/parse.h"
 #include "http/api.h"
 #include "http/router.h"
@@ -26,9 +27,8 @@ int sign(const SignArgs& args) {
         }
         // The server signs the canonical chain, so any spelling the user gives signs the same.
         const Chain chain = parse_chain({route.chain.begin(), route.chain.end()}, 1 << 20);
-        const std::string derived = route.id + "/" + chain.canonical();
-        const std::string sig = TransformSigner(args.key).sign(derived);
-        const std::string path = http::encode_id_for_url(derived);
+        const std::string sig = TransformSigner(args.key).sign(route.id, chain.canonical());
+        const std::string path = http::encode_id_for_url(variant_id(route.id, chain));
         std::cout << args.base << "/image/" << path << "/?sig=" << sig << "\n"
                   << args.base << "/bytes/" << path << "?sig=" << sig << "\n";
         return 0;

@@ -43,12 +43,17 @@ bool ApiKeys::accepts(std::string_view authorization) const {
     return ok;
 }
 
-std::string TransformSigner::sign(std::string_view derived_id) const {
-    return to_hex(hmac_sha256(key_, derived_id));
+std::string transform_subject(std::string_view id, std::string_view canonical_chain) {
+    return std::string(id) + "/" + std::string(canonical_chain);
 }
 
-bool TransformSigner::verify(std::string_view derived_id, std::string_view sig) const {
-    return constant_time_equal(sign(derived_id), to_lower(sig));
+std::string TransformSigner::sign(std::string_view id, std::string_view canonical_chain) const {
+    return to_hex(hmac_sha256(key_, transform_subject(id, canonical_chain)));
+}
+
+bool TransformSigner::verify(std::string_view id, std::string_view canonical_chain,
+                             std::string_view sig) const {
+    return constant_time_equal(sign(id, canonical_chain), to_lower(sig));
 }
 
 std::vector<std::string> read_api_keys(std::string_view list, const std::string& file) {

@@ -29,12 +29,17 @@ class TransformSigner {
 public:
     explicit TransformSigner(std::string key) : key_(std::move(key)) {}
     bool enabled() const { return !key_.empty(); }
-    std::string sign(std::string_view derived_id) const;
-    bool verify(std::string_view derived_id, std::string_view sig) const;
+    // The signed subject is transform_subject(id, canonical chain), whatever key the variant is
+    // stored under.
+    std::string sign(std::string_view id, std::string_view canonical_chain) const;
+    bool verify(std::string_view id, std::string_view canonical_chain, std::string_view sig) const;
 
 private:
     std::string key_;
 };
+
+// What a transform signature covers: "<id>/<canonical chain>".
+std::string transform_subject(std::string_view id, std::string_view canonical_chain);
 
 // Both, as the HTTP layer receives them.
 struct Access {

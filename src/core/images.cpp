@@ -43,7 +43,7 @@ ImageService::Transformed ImageService::transform(const ObjectInfo& original, co
     const std::string& id = original.id;
     if (chain.empty()) return {original, false};
 
-    const std::string derived_id = id + "/" + chain.canonical();
+    const std::string derived_id = variant_id(id, chain);
     if (auto existing = storage_.head(derived_id)) return {*existing, false};
 
     const auto deadline = std::chrono::steady_clock::now() +
@@ -90,6 +90,10 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
     if (bands <= 0 || !in || in.gcount() != static_cast<std::streamsize>(pixels.size())) return std::nullopt;
     return execute_from(mipmap_image(pixels, mip->width, mip->height, bands), plan, config_.output,
                         deadline);
+}
+
+std::string variant_id(const std::string& original_id, const Chain& chain) {
+    return chain.empty() ? original_id : original_id + "/" + chain.canonical();
 }
 
 std::optional<Format> source_format(const std::string& mime) {

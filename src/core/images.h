@@ -41,6 +41,9 @@ private:
     const Config& config_;
 };
 
+// The storage id of a variant: "<original id>/<canonical chain>"; the original's id for no ops.
+std::string variant_id(const std::string& original_id, const Chain& chain);
+
 // The default output format of a stored original, from its Content-Type.
 std::optional<Format> source_format(const std::string& mime);
 

@@ -80,7 +80,7 @@ void Api::authorize_write(std::string_view authorization) const {
 Response Api::health() const {
     Response r;
     r.body = nlohmann::json{{"status", "ok"},
-                            {"workers_in_flight", workers_.in_flight()},
+                            {"workers_in_flight", work_.in_flight()},
                             {"transforms", transforms_run_.load()},
                             {"transforms_coalesced", transforms_coalesced_.load()},
                             {"uploads", uploads_.load()}}
@@ -103,7 +103,7 @@ Response Api::metrics() const {
     counter("imgpipe_overloaded_total", "Requests refused with 503 because the queue was full.",
             overloaded_.load());
     counter("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
-            static_cast<uint64_t>(workers_.in_flight()), "gauge");
+            static_cast<uint64_t>(work_.in_flight()), "gauge");
     return r;
 }
 
@@ -129,9 +129,7 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
 
 awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filename,
                                 RequestInfo req) {
-    Spool* spool = file.get();
-    const ObjectInfo info = co_await counted(
-        workers_.run([this, spool, &filename] { return images_.ingest(*spool, filename); }));
+    const ObjectInfo info = co_await counted(work_.ingest(std::move(file), std::move(filename)));
     ++uploads_;
     Response r = object_json(info, status::created, req);
     r.headers.emplace_back("Location", "/image/" + info.id + "/");
@@ -149,15 +147,15 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
     const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
     // Cheap look-ups first, on this thread: only real work goes to the pool.
-    const std::string key = chain.empty() ? route.id : route.id + "/" + chain.canonical();
     if (!chain.empty() && !signed_link && access_.transforms.enabled()) {
         if (route.sig.empty()) {
             throw Error(ErrorCode::forbidden, "this server only runs signed transforms: add ?sig=");
         }
-        if (!access_.transforms.verify(key, route.sig)) {
+        if (!access_.transforms.verify(route.id, chain.canonical(), route.sig)) {
             throw Error(ErrorCode::forbidden, "the transform signature is not valid");
         }
     }
+    const std::string key = variant_id(route.id, chain);
     // The stored result if there is one; else the original it is to be made from.
     struct Found {
         std::optional<ObjectInfo> stored, original;
@@ -172,9 +170,8 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,
-        [this, &original, &chain]() -> awaitable<ImageService::Transformed> {
-            co_return co_await counted(
-                workers_.run([this, &original, &chain] { return images_.transform(original, chain); }));
+        [this, &original, &chain, &key]() -> awaitable<ImageService::Transformed> {
+            co_return co_await counted(work_.transform(original, chain, key));
         },
         joined);
     if (joined) {

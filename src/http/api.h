@@ -8,7 +8,8 @@
 #include "core/storage/storage.h"
 #include "http/coalescer.h"
 #include "http/router.h"
-#include "http/worker_pool.h"
+#include "work/image_work.h"
+#include "work/worker_pool.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/status.hpp>
@@ -38,14 +39,15 @@ struct RequestInfo {
 };
 
 // The request handlers. They do no socket I/O: the session reads bodies into a Spool or a field map
-// and writes the Response. Image work goes to the worker pool; waiting on the network (link
-// downloads, a remote storage backend) goes to the blocking pool, never to an I/O thread.
+// and writes the Response. Pixel work goes to `work` (this process's pool or a worker tier);
+// waiting on the network (link downloads, a remote storage backend) goes to the blocking pool,
+// never to an I/O thread.
 class Api {
 public:
-    Api(ImageService& images, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
-        const Access& access, const Config& config, WorkerPool& workers, WorkerPool& blocking)
-        : images_(images), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
-          config_(config), workers_(workers), blocking_(blocking) {}
+    Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
+        const Access& access, const Config& config, WorkerPool& blocking)
+        : work_(work), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
+          config_(config), blocking_(blocking) {}
 
     // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
     void authorize_write(std::string_view authorization) const;
@@ -87,13 +89,12 @@ private:
     Response object_json(const ObjectInfo& info, boost::beast::http::status status,
                          const RequestInfo& req) const;
 
-    ImageService& images_;
+    ImageWork& work_;
     Storage& storage_;
     const Fetcher& fetcher_;
     const UrlSigner& signer_;
     const Access& access_;
     const Config& config_;
-    WorkerPool& workers_;
     WorkerPool& blocking_;
     // Concurrent requests for the same new derivative share one transform.
     Coalescer<ImageService::Transformed> transforms_;

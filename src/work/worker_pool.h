@@ -15,10 +15,10 @@
 #include <functional>
 #include <type_traits>
 
-namespace imgpipe::http {
+namespace imgpipe {
 
-// The bounded pool that does all image work, apart from the I/O threads. At most
-// `threads + queue` jobs are admitted; one more is refused at once with Error(overloaded), which
+// A bounded thread pool for awaitable jobs (image work in one process, waits on the network). At
+// most `threads + queue` jobs are admitted; one more is refused at once with Error(overloaded), which
 // the API answers as 503 with Retry-After, instead of queueing without bound.
 class WorkerPool {
 public:
@@ -79,4 +79,4 @@ private:
     std::function<void()> on_job_end_ = [] {};
 };
 
-} // namespace imgpipe::http
+} // namespace imgpipe

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "work/image_work.h"
+#include "work/worker_pool.h"
+
+namespace imgpipe {
+
+// The single-process default: the use cases run on this process's bounded pool.
+class LocalWork final : public ImageWork {
+public:
+    LocalWork(ImageService& images, WorkerPool& pool) : images_(images), pool_(pool) {}
+
+    boost::asio::awaitable<ObjectInfo> ingest(std::unique_ptr<Spool> spool,
+                                              std::string filename) override {
+        co_return co_await pool_.run([this, &spool, &filename] { return images_.ingest(*spool, filename); });
+    }
+    boost::asio::awaitable<ImageService::Transformed> transform(ObjectInfo original, Chain chain,
+                                                                std::string /*variant_id*/) override {
+        co_return co_await pool_.run([this, &original, &chain] { return images_.transform(original, chain); });
+    }
+    int in_flight() const override { return pool_.in_flight(); }
+
+private:
+    ImageService& images_;
+    WorkerPool& pool_;
+};
+
+} // namespace imgpipe
