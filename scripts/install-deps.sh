@@ -8,6 +8,7 @@ packages=(
     nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
     libgtest-dev libgmock-dev curl
     clang-14 libclang-rt-14-dev util-linux
+    libnats-dev nats-server
 )
 missing=()
 for p in "${packages[@]}"; do

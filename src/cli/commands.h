@@ -9,6 +9,9 @@ namespace imgpipe::cli {
 // `imgpipe serve`: the HTTP service. Returns the process exit code.
 int serve(const Config& config, bool print_config);
 
+// `imgpipe worker`: a worker of the cluster (NATS jobs, images through the store).
+int worker(const Config& config);
+
 struct TransformArgs {
     std::string input;
     std::string output;

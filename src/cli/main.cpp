@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
     using namespace imgpipe;
-    Config serve_config, transform_config;
+    Config serve_config, transform_config, worker_config;
     CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
     app.require_subcommand(1);
 
@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
     bool print_config = false;
     serve->add_flag("--print-config", print_config, "print the effective configuration and exit");
     cli::bind_server_options(*serve, serve_config);
+
+    auto* worker = app.add_subcommand("worker", "run a worker of a cluster: jobs from NATS, images in the store");
+    cli::bind_worker_options(*worker, worker_config);
 
     auto* transform = app.add_subcommand("transform", "apply an op chain to a file, offline");
     cli::TransformArgs args;
@@ -39,7 +42,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     if (sign->parsed()) return cli::sign(sign_args);
-    Config& config = serve->parsed() ? serve_config : transform_config;
+    Config& config = serve->parsed() ? serve_config : worker->parsed() ? worker_config : transform_config;
     try {
         cli::finish(config);
         cli::validate(config);
@@ -50,5 +53,6 @@ int main(int argc, char** argv) {
     // Logs go to stderr: stdout carries results (transform) and the "listening on" line (serve).
     spdlog::set_default_logger(spdlog::stderr_color_mt("imgpipe"));
     start_vips(argv[0], config.workers.vips_concurrency);
+    if (worker->parsed()) return cli::worker(config);
     return serve->parsed() ? cli::serve(config, print_config) : cli::transform(config, args);
 }

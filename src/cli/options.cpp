@@ -3,6 +3,7 @@
 #include "core/access.h"
 #include "core/fetch/address_policy.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -34,6 +35,46 @@ void bind_engine_options(CLI::App& app, Config& c) {
     opt("--png-compression", o.png_compression, "IMGPIPE_PNG_COMPRESSION", "PNG zlib level 0-9");
 }
 
+void bind_storage_options(CLI::App& app, Config& c) {
+    auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
+                      const std::string& help) { option(app, flag, field, env, help); };
+    opt("--data", c.storage.data_dir, "IMGPIPE_DATA_DIR", "directory for stored images (local storage) and spool files");
+    auto& st = c.storage;
+    opt("--storage", st.uri, "IMGPIPE_STORAGE", "where images live: empty for local disk, or s3://bucket[/prefix]");
+    opt("--s3-endpoint", st.s3.endpoint, "IMGPIPE_S3_ENDPOINT", "S3-compatible endpoint URL (default: AWS)");
+    opt("--s3-region", st.s3.region, "AWS_REGION", "region (falls back to AWS_DEFAULT_REGION, then us-east-1)");
+    opt("--s3-addressing", st.s3_addressing, "IMGPIPE_S3_ADDRESSING", "path or virtual (default: path with an endpoint, else virtual)");
+    opt("--aws-access-key-id", st.s3.access_key, "AWS_ACCESS_KEY_ID", "S3 access key");
+    opt("--aws-secret-access-key", st.s3.secret_key, "AWS_SECRET_ACCESS_KEY", "S3 secret key");
+    opt("--aws-session-token", st.s3.session_token, "AWS_SESSION_TOKEN", "S3 session token");
+    opt("--s3-connect-timeout-ms", st.s3.connect_timeout_ms, "IMGPIPE_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout");
+    opt("--s3-timeout-ms", st.s3.request_timeout_ms, "IMGPIPE_S3_TIMEOUT_MS", "S3 timeout of one request attempt");
+    opt("--s3-attempts", st.s3.attempts, "IMGPIPE_S3_ATTEMPTS", "attempts for idempotent S3 requests that time out or get a 5xx");
+}
+
+void bind_cluster_options(CLI::App& app, Config& c) {
+    auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
+                      const std::string& help) { option(app, flag, field, env, help); };
+    auto& k = c.cluster;
+    opt("--nats", k.nats_url, "IMGPIPE_NATS", "cluster mode: NATS URL, e.g. nats://127.0.0.1:4222 (empty: one process does all)");
+    opt("--cluster", k.name, "IMGPIPE_CLUSTER", "cluster name: the JetStream stream, subjects and KV bucket");
+    opt("--cluster-queue", k.queue, "IMGPIPE_CLUSTER_QUEUE", "jobs the cluster holds, running or waiting; more are answered 503");
+}
+
+void bind_worker_options(CLI::App& app, Config& c) {
+    auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
+                      const std::string& help) { option(app, flag, field, env, help); };
+    auto& k = c.cluster;
+    opt("--threads", k.worker_threads, "IMGPIPE_WORKER_THREADS", "jobs this worker runs at once");
+    opt("--cache-dir", k.cache_dir, "IMGPIPE_CACHE_DIR", "local copies of originals and mipmaps (default: <data>/cache)");
+    opt("--cache-max-bytes", k.cache_max_bytes, "IMGPIPE_CACHE_MAX_BYTES", "size limit of the local cache");
+    opt("--metrics-port", k.metrics_port, "IMGPIPE_METRICS_PORT", "port of this worker's /health and /metrics (0: none)");
+    opt("--host", c.server.host, "IMGPIPE_HOST", "address the metrics listener binds to");
+    opt("--vips-concurrency", c.workers.vips_concurrency, "IMGPIPE_VIPS_CONCURRENCY", "libvips threads per job");
+    bind_storage_options(app, c);
+    bind_cluster_options(app, c);
+}
+
 void bind_server_options(CLI::App& app, Config& c) {
     auto opt = [&app](const std::string& flag, auto& field, const std::string& env,
                       const std::string& help) { option(app, flag, field, env, help); };
@@ -57,18 +98,8 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--fetch-connect-timeout-ms", f.connect_timeout_ms, "IMGPIPE_FETCH_CONNECT_TIMEOUT_MS", "link download connect timeout");
     opt("--fetch-timeout-ms", f.total_timeout_ms, "IMGPIPE_FETCH_TIMEOUT_MS", "link download total timeout");
     opt("--fetch-max-redirects", f.max_redirects, "IMGPIPE_FETCH_MAX_REDIRECTS", "redirects a link may take");
-    opt("--data", c.storage.data_dir, "IMGPIPE_DATA_DIR", "directory for stored images (local storage) and spool files");
-    auto& st = c.storage;
-    opt("--storage", st.uri, "IMGPIPE_STORAGE", "where images live: empty for local disk, or s3://bucket[/prefix]");
-    opt("--s3-endpoint", st.s3.endpoint, "IMGPIPE_S3_ENDPOINT", "S3-compatible endpoint URL (default: AWS)");
-    opt("--s3-region", st.s3.region, "AWS_REGION", "region (falls back to AWS_DEFAULT_REGION, then us-east-1)");
-    opt("--s3-addressing", st.s3_addressing, "IMGPIPE_S3_ADDRESSING", "path or virtual (default: path with an endpoint, else virtual)");
-    opt("--aws-access-key-id", st.s3.access_key, "AWS_ACCESS_KEY_ID", "S3 access key");
-    opt("--aws-secret-access-key", st.s3.secret_key, "AWS_SECRET_ACCESS_KEY", "S3 secret key");
-    opt("--aws-session-token", st.s3.session_token, "AWS_SESSION_TOKEN", "S3 session token");
-    opt("--s3-connect-timeout-ms", st.s3.connect_timeout_ms, "IMGPIPE_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout");
-    opt("--s3-timeout-ms", st.s3.request_timeout_ms, "IMGPIPE_S3_TIMEOUT_MS", "S3 timeout of one request attempt");
-    opt("--s3-attempts", st.s3.attempts, "IMGPIPE_S3_ATTEMPTS", "attempts for idempotent S3 requests that time out or get a 5xx");
+    bind_storage_options(app, c);
+    bind_cluster_options(app, c);
     opt("--secret", c.signing.secret, "IMGPIPE_SECRET", "HMAC key of signed links (default: generated in <data>/secret)");
     opt("--url-expiry-s", c.signing.url_expiry_s, "IMGPIPE_URL_EXPIRY_S", "lifetime of signed links");
     opt("--public-bytes", c.signing.public_bytes, "IMGPIPE_PUBLIC_BYTES", "serve /bytes/ without a signature");
@@ -124,6 +155,20 @@ void validate(const Config& c) {
     range(c.fetch.max_redirects, 0, 20, "fetch-max-redirects");
     parse_networks(c.fetch.allowed_networks); // throws on a malformed entry
     positive(c.signing.url_expiry_s, "url-expiry-s");
+    positive(c.cluster.queue, "cluster-queue");
+    positive(c.cluster.worker_threads, "threads");
+    positive(static_cast<long long>(c.cluster.cache_max_bytes), "cache-max-bytes");
+    range(c.cluster.metrics_port, 0, 65535, "metrics-port");
+    if (!c.cluster.nats_url.empty() && c.cluster.nats_url.rfind("nats://", 0) != 0 &&
+        c.cluster.nats_url.rfind("tls://", 0) != 0) {
+        throw std::invalid_argument("nats must be a nats:// or tls:// URL: " + c.cluster.nats_url);
+    }
+    for (char ch : c.cluster.name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') {
+            throw std::invalid_argument("cluster name may hold letters, digits, '-' and '_' only");
+        }
+    }
+    if (c.cluster.name.empty()) throw std::invalid_argument("cluster name must not be empty");
     range(c.output.jpeg_quality, 1, 100, "jpeg-quality");
     range(c.output.webp_quality, 1, 100, "webp-quality");
     range(c.output.avif_quality, 1, 100, "avif-quality");
@@ -191,6 +236,8 @@ nlohmann::json to_json(const Config& c) {
          {{"jpeg_quality", c.output.jpeg_quality}, {"webp_quality", c.output.webp_quality},
           {"avif_quality", c.output.avif_quality}, {"avif_effort", c.output.avif_effort},
           {"png_compression", c.output.png_compression}}},
+        {"cluster",
+         {{"nats", c.cluster.nats_url}, {"name", c.cluster.name}, {"queue", c.cluster.queue}}},
     };
 }
 

@@ -11,6 +11,9 @@ namespace imgpipe::cli {
 // which wins over the defaults in core/config.h).
 void bind_server_options(CLI::App& app, Config& config);
 void bind_engine_options(CLI::App& app, Config& config); // limits and output quality only
+void bind_storage_options(CLI::App& app, Config& config); // --data, --storage and S3
+void bind_cluster_options(CLI::App& app, Config& config); // --nats, --cluster, --cluster-queue
+void bind_worker_options(CLI::App& app, Config& config);  // what `imgpipe worker` takes
 // Derives what follows from the parsed settings (bucket and prefix from the storage URI, the
 // region fallback, the addressing style). Throws std::invalid_argument.
 void finish(Config& config);

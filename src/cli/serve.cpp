@@ -1,12 +1,12 @@
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/setup.h"
+#include "cluster/nats_work.h"
 #include "core/access.h"
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
 #include "core/pipeline/vips_setup.h"
 #include "core/signing.h"
-#include "core/storage/local_storage.h"
-#include "core/storage/s3_storage.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "work/local_work.h"
@@ -35,37 +35,46 @@ int serve(const Config& config, bool print_config) {
     std::signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     try {
-        std::unique_ptr<Storage> chosen;
-        if (config.storage.uri.empty()) {
-            auto local = std::make_unique<LocalStorage>(config.storage.data_dir);
-            if (local->swept().temp_files + local->swept().incomplete_objects > 0) {
-                spdlog::info("removed {} temp files and {} incomplete objects left by an earlier stop",
-                             local->swept().temp_files, local->swept().incomplete_objects);
-            }
-            chosen = std::move(local);
-        } else {
-            auto s3 = std::make_unique<S3Storage>(
-                config.storage.s3, std::filesystem::path(config.storage.data_dir) / "tmp");
-            s3->check_bucket(); // a wrong bucket or key ends here, not on the first request
-            chosen = std::move(s3);
-        }
+        const std::unique_ptr<Storage> chosen = open_storage(config);
         Storage& storage = *chosen;
-        const UrlSigner signer(config.signing.secret.empty()
-                                   ? load_or_create_secret(config.storage.data_dir)
-                                   : config.signing.secret);
+        const bool clustered = !config.cluster.nats_url.empty();
+        const cluster::Names names(config.cluster.name);
+        std::unique_ptr<cluster::NatsClient> nats;
+        std::string secret = config.signing.secret;
+        if (clustered) {
+            nats = std::make_unique<cluster::NatsClient>(config.cluster.nats_url, "imgpipe-api");
+            nats->ensure_jobs(names, config.cluster.queue, true);
+            check_cluster_store(*nats, names, storage);
+            // Signed links must verify on every API node: one secret for the cluster, kept in NATS.
+            if (secret.empty()) {
+                secret = nats->kv_get_or_create(names, "secret", load_or_create_secret(config.storage.data_dir));
+            }
+        } else if (secret.empty()) {
+            secret = load_or_create_secret(config.storage.data_dir);
+        }
+        const UrlSigner signer(secret);
         const Access access{ApiKeys(config.access.keys),
                             TransformSigner(config.access.transform_key)};
         ImageService images(storage, config);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
         WorkerPool workers(config.workers.threads, config.workers.queue);
         workers.on_job_end(end_vips_job);
-        LocalWork work(images, workers);
+        std::unique_ptr<ImageWork> work;
+        if (clustered) {
+            work = std::make_unique<cluster::NatsWork>(*nats, storage, config);
+        } else {
+            work = std::make_unique<LocalWork>(images, workers);
+        }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue);
-        http::Api api(work, storage, fetcher, signer, access, config, blocking);
+        http::Api api(*work, storage, fetcher, signer, access, config, blocking);
         http::Server server(api, config);
-        spdlog::info("storing {}; {} workers, queue {}; uploads {}; transforms {}",
+        spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
-                     config.workers.threads, config.workers.queue,
+                     clustered ? "image work on the workers of cluster '" + names.name() + "' at " +
+                                     config.cluster.nats_url + ", up to " +
+                                     std::to_string(config.cluster.queue) + " jobs"
+                               : std::to_string(config.workers.threads) + " workers, queue " +
+                                     std::to_string(config.workers.queue),
                      access.api_keys.enabled() ? "need an API key" : "open to all",
                      access.transforms.enabled() ? "need a signature" : "open to all");
         server.run();
@@ -73,6 +82,7 @@ int serve(const Config& config, bool print_config) {
         // while it exists.
         blocking.join();
         workers.join();
+        if (auto* nw = dynamic_cast<cluster::NatsWork*>(work.get())) nw->join();
         spdlog::info("stopped");
     } catch (const std::exception& e) {
         spdlog::critical("cannot serve: {}", e.what());

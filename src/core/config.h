@@ -66,6 +66,18 @@ struct AccessConfig {
     std::string transform_key; // non-empty: requests naming an op chain need ?sig= (imgpipe sign)
 };
 
+// Cluster mode (docs/SCALING.md): API nodes and workers that share a NATS server and a store.
+struct ClusterConfig {
+    std::string nats_url;              // empty: one process does everything (the default)
+    std::string name = "imgpipe";      // names the JetStream stream, subjects and KV bucket
+    int queue = 64;                    // jobs the whole cluster holds, running or waiting
+    // Worker processes only:
+    int worker_threads = 2;            // jobs one worker runs at once
+    std::string cache_dir;             // originals and mipmaps read from the store; empty: <data>/cache
+    uint64_t cache_max_bytes = 1ull << 30;
+    int metrics_port = 0;              // 0: no /health and /metrics listener
+};
+
 struct OutputConfig {
     int jpeg_quality = 85;
     int webp_quality = 80;
@@ -83,6 +95,7 @@ struct Config {
     SigningConfig signing;
     AccessConfig access;
     OutputConfig output;
+    ClusterConfig cluster;
 };
 
 } // namespace imgpipe

@@ -25,9 +25,17 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::timeout: return "timeout";
     case ErrorCode::storage_full: return "storage_full";
     case ErrorCode::storage_unavailable: return "storage_unavailable";
+    case ErrorCode::workers_unavailable: return "workers_unavailable";
     case ErrorCode::internal: return "internal_error";
     }
     return "internal_error";
+}
+
+ErrorCode error_code_from_name(std::string_view name) {
+    for (int c = 0; c <= static_cast<int>(ErrorCode::internal); ++c) {
+        if (error_code_name(static_cast<ErrorCode>(c)) == name) return static_cast<ErrorCode>(c);
+    }
+    return ErrorCode::internal;
 }
 
 } // namespace imgpipe

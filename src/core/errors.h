@@ -30,10 +30,13 @@ enum class ErrorCode {
     timeout,           // processing took longer than limits.processing_timeout_ms
     storage_full,      // no space left for the object
     storage_unavailable,
+    workers_unavailable, // cluster mode: the broker (NATS) cannot be reached
     internal,
 };
 
 std::string_view error_code_name(ErrorCode code);
+// The inverse of error_code_name (for errors that crossed the network); `internal` if unknown.
+ErrorCode error_code_from_name(std::string_view name);
 
 // The message of every decoder failure that has no more precise explanation.
 inline constexpr const char* kUndecodableMessage = "the image data is corrupt or truncated";

@@ -14,11 +14,20 @@ namespace imgpipe {
 ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     spool.finish();
     if (spool.size() == 0) throw Error(ErrorCode::unsupported_media, "the file is empty");
-    const std::string path = spool.file().path().string();
+    const ObjectInfo info = check_upload(spool.file().path(), new_image_id(), spool.size(),
+                                         "\"" + spool.md5_hex() + "\"", filename);
+    storage_.put_file(info, spool.file().release());
+    return info;
+}
+
+ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const std::string& id,
+                                      uint64_t size, const std::string& etag,
+                                      const std::string& filename) {
+    const std::string path = file.string();
     const SourceInfo source = probe_image(path, config_.limits);
 
     ObjectInfo info;
-    info.id = new_image_id();
+    info.id = id;
     if (wants_mipmap(source.width, source.height)) {
         // The decode that proves the upload sound also makes the mipmap; it is stored first, so
         // that no original is ever visible without it.
@@ -30,12 +39,11 @@ ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
         verify_decodable(path);
     }
     info.content_type = source.mime;
-    info.content_length = spool.size();
-    info.etag = "\"" + spool.md5_hex() + "\"";
+    info.content_length = size;
+    info.etag = etag;
     info.filename = filename;
     info.width = source.width;
     info.height = source.height;
-    storage_.put_file(info, spool.file().release());
     return info;
 }
 

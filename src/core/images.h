@@ -22,6 +22,11 @@ public:
     // Checks an uploaded or downloaded file (format, pixel limit, full decode) and stores it as a
     // new original. Throws Error; the spool's temp file is removed on failure.
     ObjectInfo ingest(Spool& spool, const std::string& filename);
+    // The check behind ingest, for an upload already complete in `file`: probes it, decodes it
+    // fully and stores the mipmap of a large image. Returns the metadata the original `id` is to be
+    // stored with (by the caller, after this returns). `etag` is the quoted MD5 of the file.
+    ObjectInfo check_upload(const std::filesystem::path& file, const std::string& id, uint64_t size,
+                            const std::string& etag, const std::string& filename);
 
     struct Transformed {
         ObjectInfo info;

@@ -58,7 +58,8 @@ Response Api::error(const Error& e) {
     Response r;
     r.status = status_of(e.code());
     r.body = error_body(e.code(), e.what());
-    if (e.code() == ErrorCode::overloaded || e.code() == ErrorCode::storage_unavailable) {
+    if (e.code() == ErrorCode::overloaded || e.code() == ErrorCode::storage_unavailable ||
+        e.code() == ErrorCode::workers_unavailable) {
         r.headers.emplace_back("Retry-After", "1");
     }
     if (e.code() == ErrorCode::unauthorized) {
@@ -81,7 +82,8 @@ Response Api::health() const {
     Response r;
     r.body = nlohmann::json{{"status", "ok"},
                             {"workers_in_flight", work_.in_flight()},
-                            {"transforms", transforms_run_.load()},
+                            {"transforms", work_.local() ? transforms_run_.load() : 0},
+                            {"jobs_dispatched", work_.dispatched()},
                             {"transforms_coalesced", transforms_coalesced_.load()},
                             {"uploads", uploads_.load()}}
                  .dump();
@@ -95,7 +97,10 @@ Response Api::metrics() const {
         r.body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
                   name + " " + std::to_string(value) + "\n";
     };
-    counter("imgpipe_transforms_total", "Derived images computed.", transforms_run_.load());
+    // Computed by this process; in cluster mode the workers compute and count them.
+    counter("imgpipe_transforms_total", "Derived images computed by this process.",
+            work_.local() ? transforms_run_.load() : 0);
+    counter("imgpipe_jobs_dispatched_total", "Jobs handed to the cluster's workers.", work_.dispatched());
     counter("imgpipe_transforms_coalesced_total",
             "Requests for a derivative that waited for a transform already running.",
             transforms_coalesced_.load());

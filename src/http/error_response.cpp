@@ -29,6 +29,7 @@ status status_of(ErrorCode code) {
     case ErrorCode::timeout: return status::service_unavailable;
     case ErrorCode::storage_full: return status::insufficient_storage;
     case ErrorCode::storage_unavailable: return status::service_unavailable;
+    case ErrorCode::workers_unavailable: return status::service_unavailable;
     case ErrorCode::internal: return status::internal_server_error;
     }
     return status::internal_server_error;

@@ -29,6 +29,10 @@ public:
                                                                         std::string variant_id) = 0;
     // Jobs this process has running or waiting (for /health and /metrics).
     virtual int in_flight() const = 0;
+    // Whether the work is computed in this process (false: dispatched to a worker tier).
+    virtual bool local() const { return true; }
+    // Jobs handed to a worker tier so far.
+    virtual uint64_t dispatched() const { return 0; }
 };
 
 } // namespace imgpipe

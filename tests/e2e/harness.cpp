@@ -21,6 +21,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
 #include <unistd.h>
 
 namespace imgpipe::e2e {
@@ -127,10 +131,141 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
 
 namespace {
 bool g_s3_mode = false;
+bool g_cluster_mode = false;
+} // namespace
+
+bool s3_mode() { return g_s3_mode || g_cluster_mode; }
+void set_s3_mode(bool on) { g_s3_mode = on; }
+bool cluster_mode() { return g_cluster_mode; }
+void set_cluster_mode(bool on) { g_cluster_mode = on; }
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
 }
 
-bool s3_mode() { return g_s3_mode; }
-void set_s3_mode(bool on) { g_s3_mode = on; }
+std::string ChildProcess::start(const std::vector<std::string>& argv, const std::string& ready,
+                                bool merge_stderr, const std::string& log_file) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::dup2(ready.empty() ? ::open("/dev/null", O_WRONLY) : out[1], STDOUT_FILENO);
+        if (merge_stderr) ::dup2(out[1], STDERR_FILENO);
+        if (!log_file.empty()) {
+            const int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            if (log >= 0) ::dup2(log, STDERR_FILENO);
+        }
+        ::close(out[0]);
+        ::close(out[1]);
+        std::vector<char*> cargv;
+        for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+        cargv.push_back(nullptr);
+        ::execvp(cargv[0], cargv.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    if (ready.empty()) {
+        ::close(out[0]);
+        return "";
+    }
+    std::string line, seen;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool found = false;
+    char ch;
+    while (!found && std::chrono::steady_clock::now() < end) {
+        pollfd p{out[0], POLLIN, 0};
+        if (::poll(&p, 1, 200) <= 0) continue;
+        if (::read(out[0], &ch, 1) != 1) break;
+        if (ch != '\n') {
+            line += ch;
+        } else if (line.find(ready) != std::string::npos) {
+            found = true;
+        } else {
+            seen += line + "\n";
+            line.clear();
+        }
+    }
+    // Keep draining in the background? No: the children write little to stdout after starting,
+    // and a closed pipe only costs them a SIGPIPE they ignore (imgpipe) or never see (nats-server
+    // writes its log to a file after start-up, see NatsServer).
+    ::close(out[0]);
+    if (!found) {
+        stop(SIGKILL);
+        throw std::runtime_error(argv[0] + " did not start: " + seen.substr(seen.size() > 2000 ? seen.size() - 2000 : 0) + line);
+    }
+    return line;
+}
+
+int ChildProcess::stop(int signal) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+NatsServer::NatsServer() : dir_(make_temp_dir("imgpipe-nats")), port_(free_port()) {}
+
+NatsServer::~NatsServer() {
+    process_.stop(SIGKILL);
+    std::filesystem::remove_all(dir_);
+}
+
+void NatsServer::start() {
+    // What the issue asks the cluster to live with: messages of at most 16 KB.
+    {
+        std::ofstream conf(dir_ + "/nats.conf");
+        conf << "host: 127.0.0.1\nport: " << port_ << "\nmax_payload: 16384\n"
+             << "jetstream { store_dir: \"" << dir_ << "/js\" }\n";
+    }
+    // The readiness line is in its log; after it, the log goes to a file, not the closed pipe.
+    process_.start({"nats-server", "-c", dir_ + "/nats.conf", "-l", dir_ + "/nats.log"}, "");
+    if (!wait_until([&] {
+            try {
+                ::close(connect_loopback(port_));
+                return true;
+            } catch (const std::exception&) {
+                return false;
+            }
+        })) {
+        throw std::runtime_error("nats-server did not listen on " + std::to_string(port_));
+    }
+}
+
+int NatsServer::stop(int signal) { return process_.stop(signal); }
+
+WorkerProcess::WorkerProcess(std::vector<std::string> args, int threads)
+    : args_(std::move(args)), data_dir_(make_temp_dir("imgpipe-worker")), threads_(threads) {}
+
+WorkerProcess::~WorkerProcess() {
+    process_.stop(SIGKILL);
+    std::filesystem::remove_all(data_dir_);
+}
+
+void WorkerProcess::start() {
+    metrics_port_ = free_port();
+    std::vector<std::string> argv{IMGPIPE_BINARY, "worker", "--data", data_dir_, "--threads",
+                                  std::to_string(threads_), "--metrics-port", std::to_string(metrics_port_)};
+    argv.insert(argv.end(), args_.begin(), args_.end());
+    process_.start(argv, "imgpipe worker ready");
+}
+
+nlohmann::json WorkerProcess::health() const {
+    return nlohmann::json::parse(http_get("http://127.0.0.1:" + std::to_string(metrics_port_) + "/health").body);
+}
+
+std::string WorkerProcess::metrics() const {
+    return http_get("http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics").body;
+}
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string data_dir)
     : args_(std::move(extra_args)), data_dir_(std::move(data_dir)) {
@@ -152,7 +287,8 @@ size_t ServerProcess::stored_objects(const std::string& id_prefix) const {
     size_t n = 0;
     if (s3_mode()) {
         const std::string keys = test::s3_tool("open", "list '" + s3_prefix_ + id_prefix + "'");
-        for (char c : keys) n += c == '\n';
+        std::istringstream lines(keys);
+        for (std::string key; std::getline(lines, key);) n += key.find("store-id") == std::string::npos;
         return n;
     }
     const std::string root = data_dir_ + "/objects";
@@ -170,11 +306,42 @@ ServerProcess::~ServerProcess() {
     if (own_dir_) std::filesystem::remove_all(data_dir_);
 }
 
+int ServerProcess::transforms_computed() const {
+    if (!cluster_mode()) return http_get(url("/health")).json()["transforms"].get<int>();
+    int n = 0;
+    for (const auto& w : workers_) n += w->health()["transforms"].get<int>();
+    return n;
+}
+
 void ServerProcess::start() {
+    std::vector<std::string> cluster_args;
+    if (cluster_mode()) {
+        // `--workers N --queue M` of a one-process server become one worker of N threads and a
+        // cluster queue of N + M; by default two workers of one thread.
+        int threads = 0, queue = 32;
+        for (size_t i = 0; i + 1 < args_.size(); ++i) {
+            if (args_[i] == "--workers") threads = std::stoi(args_[i + 1]);
+            if (args_[i] == "--queue") queue = std::stoi(args_[i + 1]);
+        }
+        static int counter = 0;
+        const std::string name = "e2e" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+        if (!nats_) nats_ = std::make_unique<NatsServer>();
+        if (nats_->pid() < 0) nats_->start();
+        cluster_args = {"--nats", nats_->url(), "--cluster", name, "--cluster-queue",
+                        std::to_string((threads > 0 ? threads : 2) + queue)};
+        std::vector<std::string> worker_args = cluster_args;
+        worker_args.insert(worker_args.end(), args_.begin(), args_.begin() + 8); // the S3 storage flags
+        workers_.clear();
+        for (int i = 0; i < (threads > 0 ? 1 : 2); ++i) {
+            workers_.push_back(std::make_unique<WorkerProcess>(worker_args, threads > 0 ? threads : 1));
+            workers_.back()->start();
+        }
+    }
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", data_dir_};
     argv.insert(argv.end(), args_.begin(), args_.end());
+    argv.insert(argv.end(), cluster_args.begin(), cluster_args.end());
     pid_ = ::fork();
     if (pid_ == 0) {
         ::dup2(out[1], STDOUT_FILENO);
@@ -206,6 +373,11 @@ void ServerProcess::start() {
         throw std::runtime_error("imgpipe did not start: '" + line + "'");
     }
     port_ = std::stoi(line.substr(colon + 1));
+    if (cluster_mode()) {
+        second_ = std::make_unique<ChildProcess>();
+        const std::string second = second_->start(argv, "listening on");
+        second_port_ = std::stoi(second.substr(second.rfind(':') + 1));
+    }
 }
 
 int ServerProcess::stop(int signal) {
@@ -214,11 +386,18 @@ int ServerProcess::stop(int signal) {
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
+    // The rest of a cluster after the first node, in an order that lets requests on the second
+    // node finish: it drains first, then the workers, then the broker.
+    if (second_) second_->stop(signal == SIGKILL ? SIGKILL : SIGTERM);
+    for (auto& w : workers_) w->stop(signal == SIGKILL ? SIGKILL : SIGTERM);
+    if (nats_) nats_->stop();
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string ServerProcess::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    // A cluster's two API nodes take requests in turn: an upload on one, its variants on the other.
+    const int port = cluster_mode() && second_port_ && (turn_++ % 2) ? second_port_ : port_;
+    return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
 std::string run_command(const std::string& command, int* exit_code) {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,78 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
                          const std::map<std::string, std::string>& fields = {});
 
 // Which storage the servers of this run use: local disk by default, S3 (the "open" moto server)
-// when the test binary runs with --storage=s3.
+// when the test binary runs with --storage=s3. --storage=cluster: S3 too, and every ServerProcess
+// is a cluster (its own nats-server with max_payload 16 KB, two workers, two API nodes).
 bool s3_mode();
 void set_s3_mode(bool on);
+bool cluster_mode();
+void set_cluster_mode(bool on);
+
+// A child process with its standard output on a pipe, stopped by PID (never by name).
+class ChildProcess {
+public:
+    ChildProcess() = default;
+    ~ChildProcess() { stop(SIGKILL); }
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    // Starts argv and reads its stdout (stderr with `merge_stderr`) until a line contains `ready`;
+    // returns that line. Throws if the process ends first or 60 s pass.
+    std::string start(const std::vector<std::string>& argv, const std::string& ready,
+                      bool merge_stderr = false, const std::string& log_file = "");
+    int stop(int signal = SIGTERM); // returns the exit status (or 128 + signal); -1 if not running
+    int pid() const { return pid_; }
+    bool running() const { return pid_ > 0; }
+
+private:
+    int pid_ = -1;
+};
+
+// nats-server with JetStream on a free loopback port, max_payload 16 KB: the cluster tests' broker.
+// Its store directory outlives stop(), so a restarted server has the streams it had.
+class NatsServer {
+public:
+    NatsServer();
+    ~NatsServer();
+    void start();
+    int stop(int signal = SIGTERM);
+    std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+    int pid() const { return process_.pid(); }
+
+private:
+    std::string dir_;
+    int port_ = 0;
+    ChildProcess process_;
+};
+
+// `imgpipe worker` for a cluster, with its own data directory and a metrics port.
+class WorkerProcess {
+public:
+    WorkerProcess(std::vector<std::string> args, int threads);
+    ~WorkerProcess();
+    void start();
+    int stop(int signal = SIGTERM) { return process_.stop(signal); }
+    int pid() const { return process_.pid(); }
+    bool running() const { return process_.running(); }
+    nlohmann::json health() const; // its /health
+    std::string metrics() const;   // its /metrics
+
+private:
+    std::vector<std::string> args_;
+    std::string data_dir_;
+    int threads_;
+    int metrics_port_ = 0;
+    ChildProcess process_;
+};
+
+// A free loopback TCP port (bound and released: another process may take it, rarely).
+int free_port();
 
 // The real imgpipe binary, started on a free loopback port with its own data directory (and in S3
-// mode its own key prefix in the test bucket).
+// mode its own key prefix in the test bucket). In cluster mode: two API nodes sharing that prefix,
+// taking requests in turn (url() alternates), two workers and a nats-server of their own; pid()
+// and port() are the first node's, and `--workers N --queue M` become one worker of N threads and
+// a cluster queue of N + M.
 class ServerProcess {
 public:
     explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string data_dir = "");
@@ -54,6 +121,11 @@ public:
     int pid() const { return pid_; }
     std::string url(const std::string& path = "") const;
     int port() const { return port_; }
+    // Derived images computed for this server: its own count, or in cluster mode its workers'.
+    int transforms_computed() const;
+    // Cluster mode only (null otherwise).
+    NatsServer* nats() { return nats_.get(); }
+    std::vector<std::unique_ptr<WorkerProcess>>& workers() { return workers_; }
     const std::string& data_dir() const { return data_dir_; }
     const std::string& s3_prefix() const { return s3_prefix_; }
     // How many image objects (originals and derivatives) are stored under `id_prefix`.
@@ -66,6 +138,12 @@ private:
     bool own_dir_ = false;
     int pid_ = -1;
     int port_ = 0;
+    // cluster mode
+    std::unique_ptr<NatsServer> nats_;
+    std::vector<std::unique_ptr<WorkerProcess>> workers_;
+    std::unique_ptr<ChildProcess> second_;
+    int second_port_ = 0;
+    mutable int turn_ = 0;
 };
 
 // A TCP connection to 127.0.0.1:port (the caller closes it); throws if it cannot connect.

@@ -58,14 +58,22 @@ private:
 
 } // namespace
 
-LocalStorage::LocalStorage(fs::path root) : root_(std::move(root)) {
+LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age) : root_(std::move(root)) {
     fs::create_directories(root_ / "objects");
     fs::create_directories(root_ / "tmp");
+    const auto cutoff = fs::file_time_type::clock::now() - min_age;
+    auto old_enough = [&](const fs::path& p) {
+        std::error_code ec;
+        const auto t = fs::last_write_time(p, ec);
+        return min_age.count() == 0 || (!ec && t <= cutoff);
+    };
     for (const auto& entry : fs::directory_iterator(root_ / "tmp")) {
+        if (!old_enough(entry.path())) continue;
         fs::remove_all(entry.path());
         ++swept_.temp_files;
     }
     for (const auto& image : fs::directory_iterator(root_ / "objects")) {
+        if (!old_enough(image.path())) continue;
         if (!fs::exists(image.path() / "original.json")) {
             fs::remove_all(image.path()); // the upload never completed
             ++swept_.incomplete_objects;
@@ -163,6 +171,34 @@ std::unique_ptr<BlobReader> LocalStorage::open(const std::string& id) {
 
 LocalFile LocalStorage::local_file(const std::string& id) {
     return LocalFile{blob_path(id), nullptr};
+}
+
+void LocalStorage::remove(const std::string& id) {
+    const fs::path blob = blob_path(id);
+    {
+        std::lock_guard lock(cache_mutex_);
+        cache_.erase(id);
+    }
+    // Metadata first: the object stops being visible before its bytes go.
+    fs::remove(blob.string() + ".json");
+    fs::remove(blob);
+    std::error_code ec;
+    fs::remove(blob.parent_path(), ec); // the image's directory, if that was its last object
+}
+
+std::string LocalStorage::identity() {
+    const fs::path file = root_ / "store-id";
+    if (!fs::exists(file)) {
+        TempFile token(temp_dir());
+        token.write(new_image_id());
+        token.sync_and_close();
+        // link(2) fails if another process created it first: then theirs is the identity.
+        if (::link(token.path().c_str(), file.c_str()) == 0) fsync_dir(root_);
+    }
+    std::ifstream in(file);
+    std::string id;
+    std::getline(in, id);
+    return id;
 }
 
 } // namespace imgpipe

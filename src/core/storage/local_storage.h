@@ -2,6 +2,7 @@
 
 #include "core/storage/storage.h"
 
+#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
@@ -18,7 +19,10 @@ public:
     // left half done: temp files, blobs whose metadata never landed, and whole images whose
     // original never landed (a mipmap is stored before its original). None of these was ever
     // visible through the API; this gives their space back. It walks the whole store once.
-    explicit LocalStorage(std::filesystem::path root);
+    // `min_age`: only what is at least this old is swept, for a store shared by several processes
+    // (cluster mode on one machine), where another process may be writing right now.
+    explicit LocalStorage(std::filesystem::path root,
+                          std::chrono::seconds min_age = std::chrono::seconds(0));
 
     struct Swept {
         size_t temp_files = 0;
@@ -32,6 +36,8 @@ public:
     std::unique_ptr<BlobReader> open(const std::string& id) override;
     LocalFile local_file(const std::string& id) override;
     std::filesystem::path temp_dir() const override { return root_ / "tmp"; }
+    void remove(const std::string& id) override;
+    std::string identity() override;
 
     // The blob path of an id (no check that it exists); throws Error(not_found) for a bad id.
     std::filesystem::path blob_path(const std::string& id) const;

@@ -333,6 +333,19 @@ S3Client::Reply S3Client::get_to_fd(const std::string& key, int fd) {
     });
 }
 
+S3Client::Reply S3Client::del(const std::string& key) {
+    return perform(path_for(key), "DELETE", [](CURL* c, std::vector<std::string>& h) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+        h.push_back("x-amz-content-sha256: " + kEmptySha256);
+    });
+}
+
+S3Client::Reply S3Client::get_bytes(const std::string& key) {
+    return perform(path_for(key), "GET", [](CURL*, std::vector<std::string>& h) {
+        h.push_back("x-amz-content-sha256: " + kEmptySha256);
+    });
+}
+
 std::unique_ptr<BlobReader> S3Client::get_stream(const std::string& key, uint64_t size) {
     CURL* c = new_handle(path_for(key));
     curl_slist* headers = curl_slist_append(nullptr, ("x-amz-content-sha256: " + kEmptySha256).c_str());

@@ -45,6 +45,9 @@ public:
                    const std::vector<std::string>& headers);
     // Downloads into `fd` (truncated and rewritten on each attempt).
     Reply get_to_fd(const std::string& key, int fd);
+    Reply del(const std::string& key);
+    // A small object's bytes in Reply::body.
+    Reply get_bytes(const std::string& key);
     // Streams the object: a GET on its own thread feeding a bounded buffer.
     std::unique_ptr<BlobReader> get_stream(const std::string& key, uint64_t size);
 

@@ -1,6 +1,7 @@
 #include "core/storage/s3_storage.h"
 
 #include "core/errors.h"
+#include "core/ids.h"
 #include "core/text.h"
 
 #include <spdlog/spdlog.h>
@@ -118,6 +119,30 @@ LocalFile S3Storage::local_file(const std::string& id) {
         throw Error(ErrorCode::storage_unavailable, "image storage is unavailable; try again shortly");
     }
     return LocalFile{temp->path(), temp};
+}
+
+void S3Storage::remove(const std::string& id) {
+    const auto r = client_.del(key_of(id));
+    if (r.status != 204 && r.status != 200 && r.status != 404) {
+        spdlog::error("S3 DELETE of {} answered HTTP {}", id, r.status);
+        throw Error(ErrorCode::storage_unavailable, "image storage is unavailable; try again shortly");
+    }
+}
+
+std::string S3Storage::identity() {
+    const std::string key = client_.config().prefix + "store-id";
+    auto r = client_.get_bytes(key);
+    if (r.status == 404) {
+        // Two processes starting at once may both write; the second GET then sees the last write,
+        // and both report it (they raced on one store, which is the point).
+        client_.put_bytes(key, new_image_id(), {"Content-Type: text/plain"});
+        r = client_.get_bytes(key);
+    }
+    if (r.status != 200) {
+        throw std::runtime_error("cannot read the store identity (S3 answered HTTP " +
+                                 std::to_string(r.status) + ")");
+    }
+    return r.body;
 }
 
 std::optional<std::string> S3Storage::presigned_url(const ObjectInfo& info, int expires_s) {

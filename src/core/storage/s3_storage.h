@@ -25,6 +25,8 @@ public:
     LocalFile local_file(const std::string& id) override;
     std::filesystem::path temp_dir() const override { return temp_dir_; }
     bool blocking() const override { return true; }
+    void remove(const std::string& id) override;
+    std::string identity() override; // the object <prefix>store-id
     std::optional<std::string> presigned_url(const ObjectInfo& info, int expires_s) override;
 
     std::string key_of(const std::string& id) const; // <prefix><uuid>[/<chain>]

@@ -26,10 +26,11 @@ struct ObjectInfo {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ObjectInfo, id, content_type, content_length, etag, filename,
                                    width, height)
 
-// A local file holding an object's bytes; `temp` owns it when it is a download of a remote object.
+// A local file holding an object's bytes. `keep` holds what the file lives on while the caller
+// reads it: the TempFile of a download, a worker cache entry's pin; null for a local store's blob.
 struct LocalFile {
     std::filesystem::path path;
-    std::shared_ptr<TempFile> temp;
+    std::shared_ptr<void> keep;
 };
 
 // An id split into its parts: "<uuid>" or "<uuid>/<canonical chain>". Throws Error(not_found) for
@@ -68,6 +69,11 @@ public:
     virtual std::filesystem::path temp_dir() const = 0;
     // True when calls may wait on the network: callers then keep them off their I/O threads.
     virtual bool blocking() const { return false; }
+    // Deletes an object (nothing if there is none).
+    virtual void remove(const std::string& id) = 0;
+    // A random token kept in the store itself, created by the first caller: processes that report
+    // the same identity share one store (cluster mode refuses to start otherwise).
+    virtual std::string identity() = 0;
     // A link that serves the object without imgpipe (a presigned S3 URL), if the backend has one.
     virtual std::optional<std::string> presigned_url(const ObjectInfo&, int /*expires_s*/) {
         return std::nullopt;

@@ -1,0 +1,40 @@
+#include "cli/setup.h"
+
+#include "core/storage/local_storage.h"
+#include "core/storage/s3_storage.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace imgpipe::cli {
+
+std::unique_ptr<Storage> open_storage(const Config& config) {
+    if (config.storage.uri.empty()) {
+        const bool shared = !config.cluster.nats_url.empty();
+        auto local = std::make_unique<LocalStorage>(config.storage.data_dir,
+                                                    shared ? std::chrono::minutes(15) : std::chrono::minutes(0));
+        if (local->swept().temp_files + local->swept().incomplete_objects > 0) {
+            spdlog::info("removed {} temp files and {} incomplete objects left by an earlier stop",
+                         local->swept().temp_files, local->swept().incomplete_objects);
+        }
+        return local;
+    }
+    auto s3 = std::make_unique<S3Storage>(config.storage.s3,
+                                          std::filesystem::path(config.storage.data_dir) / "tmp");
+    s3->check_bucket();
+    return s3;
+}
+
+void check_cluster_store(cluster::NatsClient& nats, const cluster::Names& names, Storage& storage) {
+    const std::string mine = storage.identity();
+    const std::string cluster = nats.kv_get_or_create(names, "store", mine);
+    if (cluster != mine) {
+        throw std::runtime_error("this process's store is not the store of cluster '" + names.name() +
+                                 "' on " + nats.url() +
+                                 ": every API node and worker must use the same --storage (and, for a "
+                                 "local directory, the same --data on one machine)");
+    }
+}
+
+} // namespace imgpipe::cli
