@@ -85,8 +85,8 @@ void NatsClient::ensure_jobs(const Names& names, int queue, bool update) {
     cc.Durable = names.consumer.c_str();
     cc.AckPolicy = js_AckExplicit;
     // A worker acknowledges progress every 500 ms; a job of a worker that died is handed to
-    // another after AckWait without news.
-    cc.AckWait = 2000LL * 1000 * 1000;
+    // another after AckWait without news: within 1.5 s of its last sign of life.
+    cc.AckWait = 1500LL * 1000 * 1000;
     cc.MaxDeliver = -1; // workers answer a job that failed 4 times themselves (see worker.cpp)
     cc.MaxWaiting = 4096;
     cc.FilterSubject = names.jobs_wildcard.c_str();

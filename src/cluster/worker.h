@@ -17,7 +17,7 @@ namespace imgpipe::cluster {
 // A worker of the cluster: `threads` threads, each fetching one job from the shared pull consumer
 // only when it is free (that is the back-pressure: jobs wait in the bounded stream, not here).
 // While a job runs, a heartbeat tells JetStream every 500 ms that it is in progress; a worker
-// killed mid-job stops doing so and the job is delivered to another within the 2 s AckWait.
+// killed mid-job stops doing so and the job is delivered to another within the 1.5 s AckWait.
 // A job is answered on its key's done subject, then acknowledged.
 class Worker {
 public:

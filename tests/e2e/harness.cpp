@@ -325,6 +325,7 @@ void ServerProcess::start() {
         }
         static int counter = 0;
         const std::string name = "e2e" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+        cluster_name_ = name;
         if (!nats_) nats_ = std::make_unique<NatsServer>();
         if (nats_->pid() < 0) nats_->start();
         cluster_args = {"--nats", nats_->url(), "--cluster", name, "--cluster-queue",
@@ -392,6 +393,10 @@ int ServerProcess::stop(int signal) {
     for (auto& w : workers_) w->stop(signal == SIGKILL ? SIGKILL : SIGTERM);
     if (nats_) nats_->stop();
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ServerProcess::node_url(int node, const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(node == 1 && second_port_ ? second_port_ : port_) + path;
 }
 
 std::string ServerProcess::url(const std::string& path) const {

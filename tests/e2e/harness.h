@@ -121,10 +121,13 @@ public:
     int pid() const { return pid_; }
     std::string url(const std::string& path = "") const;
     int port() const { return port_; }
+    // Cluster mode: the URL on API node 0 or 1 (url() alternates between them).
+    std::string node_url(int node, const std::string& path) const;
     // Derived images computed for this server: its own count, or in cluster mode its workers'.
     int transforms_computed() const;
     // Cluster mode only (null otherwise).
     NatsServer* nats() { return nats_.get(); }
+    const std::string& cluster_name() const { return cluster_name_; }
     std::vector<std::unique_ptr<WorkerProcess>>& workers() { return workers_; }
     const std::string& data_dir() const { return data_dir_; }
     const std::string& s3_prefix() const { return s3_prefix_; }
@@ -144,6 +147,7 @@ private:
     std::unique_ptr<ChildProcess> second_;
     int second_port_ = 0;
     mutable int turn_ = 0;
+    std::string cluster_name_;
 };
 
 // A TCP connection to 127.0.0.1:port (the caller closes it); throws if it cannot connect.
