@@ -5,7 +5,7 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan build-fuzz run test fuzz clean
+.PHONY: all deps build build-asan build-fuzz run test fuzz cluster clean
 
 all: build
 
@@ -38,6 +38,12 @@ fuzz: build-fuzz
 
 run: build
 	$(BUILD_DIR)/imgpipe serve
+
+# A whole cluster on this machine (README "Cluster mode"): nats-server, an S3 server, two API nodes,
+# three workers, nginx on port 8000 (CLUSTER_PORT) in front. Ctrl-C stops all of it.
+cluster: build
+	@scripts/install-deps.sh nginx-light
+	@scripts/cluster.sh
 
 test: build build-asan build-fuzz
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600

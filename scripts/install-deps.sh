@@ -10,6 +10,7 @@ packages=(
     clang-14 libclang-rt-14-dev util-linux
     libnats-dev nats-server
 )
+packages+=("$@") # extra packages a target needs (make cluster: nginx-light)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -86,8 +86,10 @@ int serve(const Config& config, bool print_config) {
         spdlog::info("stopped");
     } catch (const std::exception& e) {
         spdlog::critical("cannot serve: {}", e.what());
+        if (!config.cluster.nats_url.empty()) nats_Close();
         return 1;
     }
+    if (!config.cluster.nats_url.empty()) nats_Close(); // its threads and buffers, for the leak checker
     return 0;
 }
 

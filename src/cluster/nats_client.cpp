@@ -93,9 +93,33 @@ void NatsClient::ensure_jobs(const Names& names, int queue, bool update) {
     s = js_AddConsumer(nullptr, js_, names.stream.c_str(), &cc, nullptr, &jerr);
     if (s != NATS_OK) s = js_UpdateConsumer(nullptr, js_, names.stream.c_str(), &cc, nullptr, &jerr);
     check(s, "cannot create the workers' consumer " + names.consumer);
+    std::lock_guard lock(ensure_mutex_);
+    jobs_.emplace(names, queue);
 }
 
 NatsClient::Published NatsClient::publish_job(const std::string& subject, const std::string& payload) {
+    bool stream_missing = false;
+    const Published p = publish_once(subject, payload, stream_missing);
+    if (!stream_missing) return p;
+    // A broker that came back without its storage has no stream: make it again, once.
+    std::optional<std::pair<Names, int>> jobs;
+    {
+        std::lock_guard lock(ensure_mutex_);
+        jobs = jobs_;
+    }
+    if (!jobs) return p;
+    try {
+        ensure_jobs(jobs->first, jobs->second, false);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}", e.what());
+        return Published::unavailable;
+    }
+    return publish_once(subject, payload, stream_missing);
+}
+
+NatsClient::Published NatsClient::publish_once(const std::string& subject, const std::string& payload,
+                                               bool& stream_missing) {
+    stream_missing = false;
     if (!connected()) return Published::unavailable;
     jsPubOptions po;
     jsPubOptions_Init(&po);
@@ -110,6 +134,7 @@ NatsClient::Published NatsClient::publish_job(const std::string& subject, const 
     // Both limits answer the same error code (10077); the description tells them apart.
     if (text.find("per subject") != std::string::npos) return Published::already_queued;
     if (text.find("maximum messages") != std::string::npos) return Published::full;
+    stream_missing = s == NATS_NO_RESPONDERS || jerr == JSStreamNotFoundErr;
     spdlog::warn("cannot publish a job: {}", text);
     return Published::unavailable;
 }

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <utility>
 #include <string>
 
 namespace imgpipe::cluster {
@@ -42,7 +45,11 @@ public:
     std::string kv_get_or_create(const Names& names, const std::string& key, const std::string& value);
 
 private:
+    Published publish_once(const std::string& subject, const std::string& payload, bool& stream_missing);
+
     std::string url_;
+    std::mutex ensure_mutex_;
+    std::optional<std::pair<Names, int>> jobs_; // what ensure_jobs made, to make again if lost
     natsConnection* conn_ = nullptr;
     jsCtx* js_ = nullptr;
 };

@@ -38,7 +38,7 @@ void Worker::wait() {
 
 void Worker::fetch_loop(int index) {
     natsSubscription* sub = nullptr;
-    int failures = 0;
+    int failures = 0, idle = 0;
     while (!stop_) {
         if (!sub) {
             jsSubOptions so;
@@ -67,12 +67,27 @@ void Worker::fetch_loop(int index) {
         jsErrCode jerr = static_cast<jsErrCode>(0);
         const natsStatus s = natsSubscription_Fetch(&list, sub, 1, 500, &jerr);
         if (s == NATS_OK) {
-            failures = 0;
+            failures = idle = 0;
             for (int i = 0; i < list.Count; ++i) handle(list.Msgs[i]);
             natsMsgList_Destroy(&list);
             continue;
         }
-        if (s == NATS_TIMEOUT) continue;
+        if (s == NATS_TIMEOUT) {
+            // Quiet for 5 s: is the consumer still there? A broker that restarted without its
+            // storage has none, and pulls from it just time out.
+            if (++idle % 10 == 0 && nats_.connected()) {
+                jsConsumerInfo* ci = nullptr;
+                jsErrCode cerr = static_cast<jsErrCode>(0);
+                if (js_GetConsumerInfo(&ci, nats_.jetstream(), names_.stream.c_str(),
+                                       names_.consumer.c_str(), nullptr, &cerr) == NATS_OK) {
+                    jsConsumerInfo_Destroy(ci);
+                } else if (cerr == JSConsumerNotFoundErr || cerr == JSStreamNotFoundErr) {
+                    natsSubscription_Destroy(sub); // the loop above makes both again
+                    sub = nullptr;
+                }
+            }
+            continue;
+        }
         if (++failures >= 5 && nats_.connected()) {
             natsSubscription_Destroy(sub);
             sub = nullptr;

@@ -164,6 +164,15 @@ TEST_F(Cluster, BrokerOutageIs503AtOnceStoredImagesStillServeAndItRecovers) {
     EXPECT_EQ(http_get(s.node_url(1, "/image/" + id + "/scale:141x/")).status, 201);
     EXPECT_EQ(upload(s, original, 1).empty(), false);
     for (auto& w : s.workers()) EXPECT_EQ(w->health()["status"], "ok");
+
+    // A broker that comes back without its storage (no stream, no consumer): made again.
+    s.nats()->stop(SIGKILL);
+    s.nats()->forget_streams();
+    s.nats()->start();
+    ASSERT_TRUE(wait_until([&] {
+        return http_get(s.node_url(1, "/image/" + id + "/scale:150x/")).status == 201;
+    }, std::chrono::seconds(30))) << "did not recover from a broker without its streams";
+    EXPECT_EQ(http_get(s.node_url(0, "/image/" + id + "/scale:151x/")).status, 201);
 }
 
 TEST_F(Cluster, AProcessOnAnotherStoreIsRefusedAtStart) {

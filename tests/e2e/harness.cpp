@@ -243,6 +243,8 @@ void NatsServer::start() {
 
 int NatsServer::stop(int signal) { return process_.stop(signal); }
 
+void NatsServer::forget_streams() { std::filesystem::remove_all(dir_ + "/js"); }
+
 WorkerProcess::WorkerProcess(std::vector<std::string> args, int threads)
     : args_(std::move(args)), data_dir_(make_temp_dir("imgpipe-worker")), threads_(threads) {}
 

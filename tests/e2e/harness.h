@@ -71,6 +71,7 @@ public:
     ~NatsServer();
     void start();
     int stop(int signal = SIGTERM);
+    void forget_streams(); // while stopped: the next start is a broker that lost its storage
     std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
     int pid() const { return process_.pid(); }
 
