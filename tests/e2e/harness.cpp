@@ -304,7 +304,7 @@ size_t ServerProcess::stored_objects(const std::string& id_prefix) const {
 }
 
 ServerProcess::~ServerProcess() {
-    if (pid_ > 0) stop(SIGKILL);
+    stop(SIGKILL);
     if (own_dir_) std::filesystem::remove_all(data_dir_);
 }
 
@@ -340,41 +340,12 @@ void ServerProcess::start() {
             workers_.back()->start();
         }
     }
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", data_dir_};
     argv.insert(argv.end(), args_.begin(), args_.end());
     argv.insert(argv.end(), cluster_args.begin(), cluster_args.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        ::dup2(out[1], STDOUT_FILENO);
-        ::close(out[0]);
-        ::close(out[1]);
-        std::vector<char*> cargv;
-        for (auto& a : argv) cargv.push_back(a.data());
-        cargv.push_back(nullptr);
-        ::execv(cargv[0], cargv.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
-    // Wait for "imgpipe listening on http://127.0.0.1:PORT".
-    std::string line;
-    char ch;
-    while (::read(out[0], &ch, 1) == 1) {
-        if (ch != '\n') {
-            line += ch;
-        } else if (line.find("listening on") == std::string::npos) {
-            line.clear();
-        } else {
-            break;
-        }
-    }
-    ::close(out[0]);
+    // "imgpipe listening on http://127.0.0.1:PORT"
+    const std::string line = first_.start(argv, "listening on");
     const auto colon = line.rfind(':');
-    if (line.find("listening on") == std::string::npos || colon == std::string::npos) {
-        stop(SIGKILL);
-        throw std::runtime_error("imgpipe did not start: '" + line + "'");
-    }
     port_ = std::stoi(line.substr(colon + 1));
     if (cluster_mode()) {
         second_ = std::make_unique<ChildProcess>();
@@ -384,17 +355,14 @@ void ServerProcess::start() {
 }
 
 int ServerProcess::stop(int signal) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    if (!first_.running()) return -1;
+    const int status = first_.stop(signal);
     // The rest of a cluster after the first node, in an order that lets requests on the second
     // node finish: it drains first, then the workers, then the broker.
     if (second_) second_->stop(signal == SIGKILL ? SIGKILL : SIGTERM);
     for (auto& w : workers_) w->stop(signal == SIGKILL ? SIGKILL : SIGTERM);
     if (nats_) nats_->stop();
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
 }
 
 std::string ServerProcess::node_url(int node, const std::string& path) const {

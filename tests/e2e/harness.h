@@ -118,8 +118,8 @@ public:
 
     void start();
     int stop(int signal = SIGTERM); // returns the exit status (or 128 + signal)
-    bool running() const { return pid_ > 0; }
-    int pid() const { return pid_; }
+    bool running() const { return first_.running(); }
+    int pid() const { return first_.pid(); }
     std::string url(const std::string& path = "") const;
     int port() const { return port_; }
     // Cluster mode: the URL on API node 0 or 1 (url() alternates between them).
@@ -140,7 +140,7 @@ private:
     std::string data_dir_;
     std::string s3_prefix_;
     bool own_dir_ = false;
-    int pid_ = -1;
+    ChildProcess first_;
     int port_ = 0;
     // cluster mode
     std::unique_ptr<NatsServer> nats_;
