@@ -66,7 +66,9 @@ LocalFile CachedStorage::local_file(const std::string& id) {
         if (auto it = files_.find(id); it != files_.end()) {
             ++hits_;
             lru_.splice(lru_.begin(), lru_, it->second.lru);
-            return LocalFile{it->second.path, it->second.pin};
+            LocalFile out{it->second.path, it->second.pin};
+            evict_locked(); // what was in use at the last miss may be free now
+            return out;
         }
     }
     ++get_;
