@@ -57,13 +57,15 @@ int serve(const Config& config, bool print_config) {
                             TransformSigner(config.access.transform_key)};
         ImageService images(storage, config);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
-        WorkerPool workers(config.workers.threads, config.workers.queue);
-        workers.on_job_end(end_vips_job);
+        // In cluster mode the pixel work is the workers': no local pool.
+        std::unique_ptr<WorkerPool> workers;
         std::unique_ptr<ImageWork> work;
         if (clustered) {
             work = std::make_unique<cluster::NatsWork>(*nats, storage, config);
         } else {
-            work = std::make_unique<LocalWork>(images, workers);
+            workers = std::make_unique<WorkerPool>(config.workers.threads, config.workers.queue);
+            workers->on_job_end(end_vips_job);
+            work = std::make_unique<LocalWork>(images, *workers);
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue);
         http::Api api(*work, storage, fetcher, signer, access, config, blocking);
@@ -81,8 +83,7 @@ int serve(const Config& config, bool print_config) {
         // Jobs still running post their results to the server's io_context: let them finish
         // while it exists.
         blocking.join();
-        workers.join();
-        if (auto* nw = dynamic_cast<cluster::NatsWork*>(work.get())) nw->join();
+        work->join();
         spdlog::info("stopped");
     } catch (const std::exception& e) {
         spdlog::critical("cannot serve: {}", e.what());

@@ -10,29 +10,13 @@ namespace imgpipe::cluster {
 
 using nlohmann::json;
 
-namespace {
-
-json limits_json(const LimitsConfig& l) {
-    return {{"max_upload_bytes", l.max_upload_bytes}, {"max_source_pixels", l.max_source_pixels},
-            {"max_output_width", l.max_output_width}, {"max_output_height", l.max_output_height},
-            {"max_ops", l.max_ops}, {"processing_timeout_ms", l.processing_timeout_ms}};
-}
-
-json output_json(const OutputConfig& o) {
-    return {{"jpeg_quality", o.jpeg_quality}, {"webp_quality", o.webp_quality},
-            {"avif_quality", o.avif_quality}, {"avif_effort", o.avif_effort},
-            {"png_compression", o.png_compression}};
-}
-
-} // namespace
-
 std::string encode(const Job& job) {
     json j{{"kind", job.kind == Job::Kind::ingest ? "ingest" : "transform"},
            {"key", job.key},
            {"request_id", job.request_id},
            {"deadline_ms", job.deadline_ms},
-           {"limits", limits_json(job.limits)},
-           {"output", output_json(job.output)}};
+           {"limits", job.limits},
+           {"output", job.output}};
     if (job.kind == Job::Kind::transform) {
         j["original"] = job.original;
         j["chain"] = job.chain;
@@ -53,19 +37,8 @@ Job decode_job(std::string_view data) {
         job.key = j.at("key");
         job.request_id = j.value("request_id", "");
         job.deadline_ms = j.at("deadline_ms");
-        const json& l = j.at("limits");
-        job.limits.max_upload_bytes = l.at("max_upload_bytes");
-        job.limits.max_source_pixels = l.at("max_source_pixels");
-        job.limits.max_output_width = l.at("max_output_width");
-        job.limits.max_output_height = l.at("max_output_height");
-        job.limits.max_ops = l.at("max_ops");
-        job.limits.processing_timeout_ms = l.at("processing_timeout_ms");
-        const json& o = j.at("output");
-        job.output.jpeg_quality = o.at("jpeg_quality");
-        job.output.webp_quality = o.at("webp_quality");
-        job.output.avif_quality = o.at("avif_quality");
-        job.output.avif_effort = o.at("avif_effort");
-        job.output.png_compression = o.at("png_compression");
+        job.limits = j.at("limits").get<LimitsConfig>();
+        job.output = j.at("output").get<OutputConfig>();
         if (job.kind == Job::Kind::transform) {
             job.original = j.at("original").get<ObjectInfo>();
             job.chain = j.at("chain");

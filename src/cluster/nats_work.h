@@ -32,7 +32,7 @@ public:
     int in_flight() const override { return pool_.in_flight(); }
     bool local() const override { return false; }
     uint64_t dispatched() const override { return dispatched_.load(); }
-    void join() { pool_.join(); }
+    void join() override { pool_.join(); }
 
 private:
     struct Pending {

@@ -2,6 +2,8 @@
 
 #include "core/storage/s3_config.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +33,10 @@ struct LimitsConfig {
     int max_ops = 16;
     int processing_timeout_ms = 30000; // per transform, enforced inside libvips evaluation
 };
+
+// As JSON (field names as keys): `--print-config`, and the limits a cluster job carries.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LimitsConfig, max_upload_bytes, max_source_pixels, max_output_width,
+                                   max_output_height, max_ops, processing_timeout_ms)
 
 struct WorkersConfig {
     int threads = 2;          // image work threads (the bounded pool)
@@ -85,6 +91,9 @@ struct OutputConfig {
     int avif_effort = 2; // 0 (fast) .. 9 (slow); AVIF encoding is the slowest step by far
     int png_compression = 6;
 };
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutputConfig, jpeg_quality, webp_quality, avif_quality, avif_effort,
+                                   png_compression)
 
 struct Config {
     ServerConfig server;

@@ -33,6 +33,9 @@ public:
     virtual bool local() const { return true; }
     // Jobs handed to a worker tier so far.
     virtual uint64_t dispatched() const { return 0; }
+    // Waits for the jobs admitted so far (their completions are posted to their callers'
+    // executors, which must still exist).
+    virtual void join() = 0;
 };
 
 } // namespace imgpipe

@@ -19,6 +19,7 @@ public:
         co_return co_await pool_.run([this, &original, &chain] { return images_.transform(original, chain); });
     }
     int in_flight() const override { return pool_.in_flight(); }
+    void join() override { pool_.join(); }
 
 private:
     ImageService& images_;
