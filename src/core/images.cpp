@@ -106,10 +106,7 @@ std::string variant_id(const std::string& original_id, const Chain& chain) {
 
 std::optional<Format> source_format(const std::string& mime) {
     if (mime == "image/heic") return Format::jpeg; // decoded, never encoded: JPEG by default
-    for (Format f : {Format::jpeg, Format::png, Format::webp, Format::gif, Format::tiff, Format::avif}) {
-        if (mime == format_mime(f)) return f;
-    }
-    return std::nullopt;
+    return format_from_mime(mime);
 }
 
 std::string derived_filename(const std::string& original, Format format) {

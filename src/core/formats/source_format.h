@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/ops/format.h"
+#include "core/formats/format.h"
 
 #include <span>
 #include <string_view>

@@ -11,22 +11,33 @@ namespace imgpipe {
 Convert Convert::parse(std::string_view args) {
     auto f = format_from_name(to_lower(args));
     if (!f) {
-        throw Error(ErrorCode::invalid_chain,
-                    "expects one of jpeg, jpg, png, webp, gif, tiff, tif, avif");
+        std::string known;
+        for (const auto& t : output_formats()) {
+            known += (known.empty() ? "" : ", ") + std::string(t.name);
+            if (!t.alias.empty()) known += ", " + std::string(t.alias);
+        }
+        throw Error(ErrorCode::invalid_chain, "expects one of " + known);
     }
     return Convert{*f};
 }
 
 std::string Convert::canonical() const { return "convert:" + std::string(format_name(format)); }
 
-vips::VImage Convert::apply(const vips::VImage& in) const {
-    return format_has_alpha(format) ? in : flatten_onto_white(in);
+vips::VImage Convert::apply(const vips::VImage& in, ChainContext& ctx) const {
+    return format_has_alpha(format) ? in : flatten(in, ctx);
 }
 
-vips::VImage flatten_onto_white(const vips::VImage& in) {
+vips::VImage flatten(const vips::VImage& in, const ChainContext& ctx) {
     if (!in.has_alpha()) return in;
-    const double white = in.format() == VIPS_FORMAT_USHORT ? 65535.0 : 255.0;
-    return in.flatten(vips::VImage::option()->set("background", std::vector<double>{white}));
+    const double max = in.format() == VIPS_FORMAT_USHORT ? 65535.0 : 255.0;
+    std::vector<double> bg{max};
+    if (!ctx.background.empty()) {
+        const auto& c = ctx.background;
+        const double k = max / 255.0;
+        bg = in.bands() <= 2 ? std::vector<double>{(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) * k}
+                             : std::vector<double>{c[0] * k, c[1] * k, c[2] * k};
+    }
+    return in.flatten(vips::VImage::option()->set("background", bg));
 }
 
 } // namespace imgpipe

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "core/ops/format.h"
+#include "core/formats/format.h"
+#include "core/ops/op_traits.h"
 
 #include <string>
 #include <string_view>
@@ -9,16 +10,26 @@
 namespace imgpipe {
 
 // convert:<jpeg|png|webp|gif|tiff|avif> (jpg, tif aliases). Only the last convert of a chain picks
-// the encoding; each one flattens transparency onto white at its point in the chain when its
-// format has no alpha.
+// the encoding; each one flattens transparency onto the background (white by default) at its
+// point in the chain when its format has no alpha.
 struct Convert {
+    static constexpr std::string_view names[] = {"convert"};
+    static constexpr ShrinkRule shrink = ShrinkRule::commutes;
+    static constexpr double shrink_oversample = 1.0;
+    static constexpr bool random_access = false;
+
     Format format = Format::jpeg;
 
     static Convert parse(std::string_view args); // throws Error(invalid_chain)
     std::string canonical() const;
-    vips::VImage apply(const vips::VImage& in) const;
+    bool is_identity() const { return false; }
+    bool renders_first() const { return false; }
+    Size output_size(Size in) const { return in; }
+    Convert rescaled(double, double) const { return *this; }
+    vips::VImage apply(const vips::VImage& in, ChainContext& ctx) const;
 };
 
-vips::VImage flatten_onto_white(const vips::VImage& in);
+// Transparency flattened onto the chain's background (white when it has none).
+vips::VImage flatten(const vips::VImage& in, const ChainContext& ctx);
 
 } // namespace imgpipe

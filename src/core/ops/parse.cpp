@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <optional>
 #include <string>
 
 namespace imgpipe {
@@ -19,30 +21,81 @@ std::string printable(std::string_view s) {
     return out;
 }
 
-// The one table of op names and aliases.
+// Every name of every op in the list, for the "unknown operation" message.
+template <class... Ts>
+std::string known_names(std::variant<Ts...>*) {
+    std::string out;
+    auto add = [&out](const auto& names) {
+        for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+    };
+    (add(Ts::names), ...);
+    return out;
+}
+
+template <class T>
+bool named(std::string_view name) {
+    return std::find(std::begin(T::names), std::end(T::names), name) != std::end(T::names);
+}
+
+template <class... Ts>
+std::optional<Op> parse_named(std::variant<Ts...>*, std::string_view name, std::string_view args) {
+    std::optional<Op> op;
+    ((!op && named<Ts>(name) ? (op = Ts::parse(args), true) : false) || ...);
+    return op;
+}
+
 Op parse_op(std::string_view text) {
     const auto colon = text.find(':');
     const std::string name = to_lower(trim(text.substr(0, colon)));
     const std::string args =
         colon == std::string_view::npos ? std::string() : to_lower(trim(text.substr(colon + 1)));
-    std::string bad_args;
+    std::optional<Op> op;
     try {
-        if (name == "rotate") return Rotate::parse(args);
-        if (name == "scale" || name == "resize") return Scale::parse(args);
-        if (name == "convert") return Convert::parse(args);
+        op = parse_named(static_cast<Op*>(nullptr), name, args);
     } catch (const Error& e) {
         throw Error(ErrorCode::invalid_chain,
                     "invalid op '" + printable(text) + "': " + name + " " + e.what());
     }
-    throw Error(ErrorCode::invalid_chain, "invalid op '" + printable(text) +
-                                              "': unknown operation (known: rotate, scale, "
-                                              "resize, convert)");
+    if (!op) {
+        static const std::string known = known_names(static_cast<Op*>(nullptr));
+        throw Error(ErrorCode::invalid_chain,
+                    "invalid op '" + printable(text) + "': unknown operation (known: " + known + ")");
+    }
+    return std::move(*op);
 }
 
 } // namespace
 
 std::string op_canonical(const Op& op) {
     return std::visit([](const auto& o) { return o.canonical(); }, op);
+}
+
+ShrinkRule op_shrink_rule(const Op& op) {
+    return std::visit([](const auto& o) { return std::decay_t<decltype(o)>::shrink; }, op);
+}
+
+double op_shrink_oversample(const Op& op) {
+    return std::visit([](const auto& o) { return std::decay_t<decltype(o)>::shrink_oversample; }, op);
+}
+
+bool op_random_access(const Op& op) {
+    return std::visit([](const auto& o) { return std::decay_t<decltype(o)>::random_access; }, op);
+}
+
+bool op_renders_first(const Op& op) {
+    return std::visit([](const auto& o) { return o.renders_first(); }, op);
+}
+
+Size op_output_size(const Op& op, Size in) {
+    return std::visit([&](const auto& o) { return o.output_size(in); }, op);
+}
+
+Op op_rescaled(const Op& op, double fx, double fy) {
+    return std::visit([&](const auto& o) -> Op { return o.rescaled(fx, fy); }, op);
+}
+
+vips::VImage op_apply(const Op& op, const vips::VImage& in, ChainContext& ctx) {
+    return std::visit([&](const auto& o) { return o.apply(in, ctx); }, op);
 }
 
 std::string Chain::canonical() const {
@@ -74,13 +127,11 @@ Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops) {
                             "empty op in chain '" + printable(seg) + "'");
             }
             Op op = parse_op(text);
-            const bool identity_rotate =
-                std::holds_alternative<Rotate>(op) && std::get<Rotate>(op).is_identity();
+            const bool identity = std::visit([](const auto& o) { return o.is_identity(); }, op);
             const bool repeated_convert =
-                std::holds_alternative<Convert>(op) && !chain.ops.empty() &&
-                std::holds_alternative<Convert>(chain.ops.back()) &&
+                is<Convert>(op) && !chain.ops.empty() && is<Convert>(chain.ops.back()) &&
                 std::get<Convert>(chain.ops.back()).format == std::get<Convert>(op).format;
-            if (!identity_rotate && !repeated_convert) chain.ops.push_back(std::move(op));
+            if (!identity && !repeated_convert) chain.ops.push_back(std::move(op));
             if (bar == std::string_view::npos) break;
             start = bar + 1;
         }

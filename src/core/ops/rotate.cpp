@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
+#include <vector>
 
 namespace imgpipe {
 
@@ -35,6 +36,19 @@ bool is_plain_decimal(std::string_view s) {
            !(whole.empty() && frac.empty());
 }
 
+// The new corners, premultiplied: transparent by default, else the chain's background.
+std::vector<double> corners(const vips::VImage& img, const ChainContext& ctx) {
+    const auto bands = static_cast<size_t>(img.bands());
+    std::vector<double> fill(bands, 0.0);
+    if (ctx.background.empty()) return fill;
+    const std::vector<double>& bg = ctx.background; // r, g, b, a in 0-255
+    const double a = bg.size() > 3 ? bg[3] : 255.0;
+    if (bands <= 2) fill[0] = (0.2126 * bg[0] + 0.7152 * bg[1] + 0.0722 * bg[2]) * a / 255.0;
+    else for (size_t i = 0; i < 3; ++i) fill[i] = bg[i] * a / 255.0;
+    fill[bands - 1] = a;
+    return fill;
+}
+
 } // namespace
 
 Rotate Rotate::parse(std::string_view args) {
@@ -62,15 +76,16 @@ std::string Rotate::canonical() const {
 
 bool Rotate::is_right_angle() const { return std::fmod(degrees, 90.0) == 0; }
 
-std::pair<int, int> Rotate::output_size(int w, int h) const {
+Size Rotate::output_size(Size in) const {
+    const int w = in.width, h = in.height;
     if (degrees == 90 || degrees == 270) return {h, w};
-    if (is_right_angle()) return {w, h};
+    if (is_right_angle()) return in;
     const double r = degrees * M_PI / 180.0;
     const double c = std::abs(std::cos(r)), s = std::abs(std::sin(r));
     return {static_cast<int>(std::ceil(w * c + h * s)), static_cast<int>(std::ceil(w * s + h * c))};
 }
 
-vips::VImage Rotate::apply(const vips::VImage& in) const {
+vips::VImage Rotate::apply(const vips::VImage& in, ChainContext& ctx) const {
     using vips::VImage;
     if (degrees == 0) return in;
     // libvips turns clockwise for positive angles; ours are counter-clockwise.
@@ -81,8 +96,7 @@ vips::VImage Rotate::apply(const vips::VImage& in) const {
     // Interpolating across the new transparent edge needs premultiplied alpha, otherwise the
     // border pixels darken towards the transparent black of the corners.
     VImage img = in.has_alpha() ? in : in.bandjoin_const({255.0});
-    const std::vector<double> transparent(static_cast<size_t>(img.bands()), 0.0);
-    img = img.premultiply().rotate(-degrees, VImage::option()->set("background", transparent));
+    img = img.premultiply().rotate(-degrees, VImage::option()->set("background", corners(img, ctx)));
     return img.unpremultiply().cast(in.format());
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/ops/op_traits.h"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,15 +12,25 @@ namespace imgpipe {
 // rotate:<degrees>. Positive turns counter-clockwise (as PIL's rotate did); the canvas grows to
 // hold the whole picture and the new corners are transparent (flattened onto white by formats
 // without alpha). Multiples of 90 are exact pixel moves.
+// With a background (background:<hex> earlier in the chain) the corners take that colour.
 struct Rotate {
+    static constexpr std::string_view names[] = {"rotate"};
+    static constexpr ShrinkRule shrink = ShrinkRule::commutes;
+    static constexpr double shrink_oversample = 2.0;
+    static constexpr bool random_access = true;
+
     double degrees = 0; // normalised to [0, 360)
 
     static Rotate parse(std::string_view args); // throws Error(invalid_chain)
     std::string canonical() const;
     bool is_identity() const { return degrees == 0; }
     bool is_right_angle() const;
-    std::pair<int, int> output_size(int width, int height) const;
-    vips::VImage apply(const vips::VImage& in) const;
+    // An affine rotation read by a resize or another rotation is pathologically slow as one lazy
+    // graph (every thin output strip re-reads a tall input region): the executor renders it first.
+    bool renders_first() const { return !is_right_angle(); }
+    Size output_size(Size in) const;
+    Rotate rescaled(double, double) const { return *this; }
+    vips::VImage apply(const vips::VImage& in, ChainContext& ctx) const;
 };
 
 } // namespace imgpipe

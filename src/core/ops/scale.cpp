@@ -40,7 +40,8 @@ std::string Scale::canonical() const {
            (height ? std::to_string(height) : "");
 }
 
-std::pair<int, int> Scale::output_size(int w, int h) const {
+Size Scale::output_size(Size in) const {
+    const int w = in.width, h = in.height;
     auto keep = [](double other_target, double other, double self) {
         return std::max(1, static_cast<int>(std::lround(self * other_target / other)));
     };
@@ -49,9 +50,9 @@ std::pair<int, int> Scale::output_size(int w, int h) const {
     return {keep(height, h, w), height};
 }
 
-vips::VImage Scale::apply(const vips::VImage& in) const {
+vips::VImage Scale::apply(const vips::VImage& in, ChainContext&) const {
     using vips::VImage;
-    const auto [tw, th] = output_size(in.width(), in.height());
+    const auto [tw, th] = output_size({in.width(), in.height()});
     if (tw == in.width() && th == in.height()) return in;
     const double hs = static_cast<double>(tw) / in.width();
     const double vs = static_cast<double>(th) / in.height();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/ops/op_traits.h"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,13 +12,21 @@ namespace imgpipe {
 // scale:<W>x<H> resizes to exactly W x H (as PIL's resize did, aspect may change);
 // scale:<W>x and scale:x<H> keep the aspect ratio. resize: is an alias.
 struct Scale {
+    static constexpr std::string_view names[] = {"scale", "resize"};
+    static constexpr ShrinkRule shrink = ShrinkRule::resizes;
+    static constexpr double shrink_oversample = 1.0;
+    static constexpr bool random_access = false;
+
     int width = 0;  // 0: derived from height, keeping aspect
     int height = 0; // 0: derived from width, keeping aspect
 
     static Scale parse(std::string_view args); // throws Error(invalid_chain)
     std::string canonical() const;
-    std::pair<int, int> output_size(int in_width, int in_height) const;
-    vips::VImage apply(const vips::VImage& in) const;
+    bool is_identity() const { return false; }
+    bool renders_first() const { return false; }
+    Size output_size(Size in) const;
+    Scale rescaled(double, double) const { return *this; }
+    vips::VImage apply(const vips::VImage& in, ChainContext& ctx) const;
 };
 
 } // namespace imgpipe

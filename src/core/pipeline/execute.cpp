@@ -25,20 +25,16 @@ void watch(const VImage& img, Clock::time_point* deadline) {
     g_signal_connect(img.get_image(), "eval", G_CALLBACK(on_eval), deadline);
 }
 
-// An affine rotate followed by a resize or another rotate is pathologically slow as one lazy
-// graph (every thin output strip re-reads a tall input region): render the rotation first.
+// An op that renders first (an affine rotate) is read by a later resize or out-of-order op.
 bool must_materialise(const std::vector<Op>& ops, size_t i) {
-    const auto* r = std::get_if<Rotate>(&ops[i]);
-    if (!r || r->is_right_angle()) return false;
-    for (size_t j = i + 1; j < ops.size(); ++j) {
-        if (!std::holds_alternative<Convert>(ops[j])) return true;
-    }
-    return false;
+    if (!op_renders_first(ops[i])) return false;
+    return std::any_of(ops.begin() + static_cast<std::ptrdiff_t>(i) + 1, ops.end(), [](const Op& op) {
+        return op_random_access(op) || op_shrink_rule(op) == ShrinkRule::resizes;
+    });
 }
 
 bool needs_random_access(const std::vector<Op>& ops) {
-    return std::any_of(ops.begin(), ops.end(),
-                       [](const Op& op) { return std::holds_alternative<Rotate>(op); });
+    return std::any_of(ops.begin(), ops.end(), op_random_access);
 }
 
 } // namespace
@@ -47,14 +43,21 @@ namespace {
 
 // The ops and the encode, on a decoded source; libvips errors propagate.
 Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline) {
+    ChainContext ctx;
+    // The ops before the first resize run on the image as shrunk on load: their pixel parameters
+    // follow the size it actually has (rounding makes it differ from the plan by a pixel or so).
+    const double fx = static_cast<double>(img.width()) / plan.source.width;
+    const double fy = static_cast<double>(img.height()) / plan.source.height;
     for (size_t i = 0; i < plan.ops.size(); ++i) {
-        img = std::visit([&](const auto& op) { return op.apply(img); }, plan.ops[i]);
+        const Op& op = plan.ops[i];
+        img = plan.shrink_on_load && i < plan.shrunk_ops ? op_apply(op_rescaled(op, fx, fy), img, ctx)
+                                                         : op_apply(op, img, ctx);
         if (must_materialise(plan.ops, i)) {
             watch(img, &deadline);
             img = img.copy_memory();
         }
     }
-    if (!format_has_alpha(plan.output)) img = flatten_onto_white(img);
+    if (!format_has_alpha(plan.output)) img = flatten(img, ctx);
     watch(img, &deadline);
     return Encoded{encode(img, plan.output, output), plan.output, img.width(), img.height()};
 }

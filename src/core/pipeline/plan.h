@@ -9,14 +9,13 @@
 
 namespace imgpipe {
 
-struct Size {
-    int width = 0;
-    int height = 0;
-};
-
 // How a chain will run: one decode (optionally shrunk on load), the ops in order, one encode.
 struct Plan {
+    Size source;                        // upright size of the source
     std::optional<Size> shrink_on_load; // decode straight to about this size (upright)
+    // With shrink_on_load, ops[0, shrunk_ops) run on the shrunk image: the executor rescales
+    // them by the size it actually decoded to (op.rescaled).
+    size_t shrunk_ops = 0;
     std::vector<Op> ops;                // applied in order after the decode
     Format output = Format::jpeg;
     Size output_size;                   // predicted
@@ -28,9 +27,9 @@ enum class PlanMode {
 };
 
 // Checks the output limits on every step (throws Error(output_too_large)) and picks the
-// shrink-on-load size. The only reordering is "uniform shrink before the first scale": it is
-// applied when everything before that scale is a rotate or a convert (both commute with a uniform
-// scale) and the scale reduces the image in both directions (see PLANNING.md).
+// shrink-on-load size. The only reordering is "uniform shrink before the first resize": it is
+// applied when every op before that resize commutes with a uniform shrink (ShrinkRule::commutes,
+// declared by each op) and the resize reduces the image in both directions (see PLANNING.md).
 Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig& limits,
                PlanMode mode = PlanMode::planned);
 

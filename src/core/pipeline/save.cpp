@@ -25,44 +25,30 @@ VImage without_metadata(const VImage& in) {
     return img;
 }
 
+// The options of each format's saver; the suffix comes from the format table.
+vips::VOption* saver_options(Format format, const OutputConfig& out) {
+    vips::VOption* o = VImage::option()->set("strip", true);
+    switch (format) {
+    case Format::jpeg: return o->set("Q", out.jpeg_quality);
+    case Format::png: return o->set("compression", out.png_compression);
+    case Format::webp: return o->set("Q", out.webp_quality);
+    case Format::gif: return o;
+    case Format::tiff: return o->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE);
+    case Format::avif:
+        return o->set("Q", out.avif_quality)
+            ->set("effort", out.avif_effort)
+            ->set("compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1);
+    }
+    return o;
+}
+
 } // namespace
 
 std::string encode(const VImage& in, Format format, const OutputConfig& out) {
     const VImage img = without_metadata(in);
     void* buf = nullptr;
     size_t len = 0;
-    switch (format) {
-    case Format::jpeg:
-        img.write_to_buffer(".jpg", &buf, &len,
-                            VImage::option()->set("Q", out.jpeg_quality)->set("strip", true));
-        break;
-    case Format::png:
-        img.write_to_buffer(
-            ".png", &buf, &len,
-            VImage::option()->set("compression", out.png_compression)->set("strip", true));
-        break;
-    case Format::webp:
-        img.write_to_buffer(".webp", &buf, &len,
-                            VImage::option()->set("Q", out.webp_quality)->set("strip", true));
-        break;
-    case Format::gif:
-        img.write_to_buffer(".gif", &buf, &len, VImage::option()->set("strip", true));
-        break;
-    case Format::tiff:
-        img.write_to_buffer(".tif", &buf, &len,
-                            VImage::option()
-                                ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE)
-                                ->set("strip", true));
-        break;
-    case Format::avif:
-        img.write_to_buffer(".avif", &buf, &len,
-                            VImage::option()
-                                ->set("Q", out.avif_quality)
-                                ->set("effort", out.avif_effort)
-                                ->set("compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1)
-                                ->set("strip", true));
-        break;
-    }
+    img.write_to_buffer(std::string(traits(format).saver).c_str(), &buf, &len, saver_options(format, out));
     std::string bytes(static_cast<const char*>(buf), len);
     g_free(buf);
     return bytes;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/config.h"
-#include "core/ops/format.h"
+#include "core/formats/format.h"
 
 #include <string>
 #include <vips/vips8>
