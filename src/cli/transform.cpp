@@ -9,11 +9,50 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace imgpipe::cli {
+
+namespace {
+
+// The format the output's name asks for (when the chain has no convert): none for "-" and for a
+// name without extension (the source's format then), an error for an extension imgpipe cannot write.
+std::optional<Format> format_of_output(const std::string& output) {
+    if (output == "-") return std::nullopt;
+    std::string ext = to_lower(std::filesystem::path(output).extension().string());
+    if (ext.empty()) return std::nullopt;
+    if (auto f = format_from_name(ext.substr(1))) return f;
+    throw Error(ErrorCode::bad_request, "cannot write images as '" + ext +
+                                            "': name the output .jpg, .png, .webp, .gif, .tif or "
+                                            ".avif, or add a convert op");
+}
+
+// Writes the whole file or nothing: a failed write removes what it had begun.
+void write_output(const std::string& output, const std::string& bytes) {
+    if (output == "-") {
+        std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        std::cout.flush();
+        if (!std::cout) throw Error(ErrorCode::internal, "cannot write to standard output");
+        return;
+    }
+    std::ofstream file(output, std::ios::binary | std::ios::trunc);
+    if (file) file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (file) file.close();
+    if (!file) {
+        const std::string why = std::strerror(errno);
+        std::error_code ignored;
+        std::filesystem::remove(output, ignored);
+        throw Error(ErrorCode::bad_request, "cannot write the output file: " + why);
+    }
+}
+
+} // namespace
 
 int transform(const Config& config, const TransformArgs& args) {
     try {
@@ -21,35 +60,35 @@ int transform(const Config& config, const TransformArgs& args) {
             throw Error(ErrorCode::not_found, "the input file does not exist or is not a regular file");
         }
         Chain chain = parse_chain({args.chain}, config.limits.max_ops);
+        const bool converts = std::any_of(chain.ops.begin(), chain.ops.end(), is<Convert>);
+        const std::optional<Format> named = converts ? std::nullopt : format_of_output(args.output);
         const SourceInfo source = probe_image(args.input, config.limits);
         Plan plan = make_plan(chain, source, config.limits,
                               args.literal ? PlanMode::literal : PlanMode::planned);
         // Without a convert op, the output file's extension picks the format.
-        const bool has_convert = std::any_of(chain.ops.begin(), chain.ops.end(), [](const Op& op) {
-            return std::holds_alternative<Convert>(op);
-        });
-        std::string ext = to_lower(std::filesystem::path(args.output).extension().string());
-        if (!ext.empty()) ext.erase(0, 1);
-        if (auto f = format_from_name(ext); f && !has_convert) plan.output = *f;
+        if (named) plan.output = *named;
 
         const auto deadline = std::chrono::steady_clock::now() +
                               std::chrono::milliseconds(config.limits.processing_timeout_ms);
         const Encoded out = execute(args.input, plan, config.output, deadline);
-        std::ofstream file(args.output, std::ios::binary | std::ios::trunc);
-        file.write(out.bytes.data(), static_cast<std::streamsize>(out.bytes.size()));
-        if (!file) throw std::runtime_error("cannot write " + args.output);
-        std::cout << nlohmann::json{{"format", format_name(out.format)},
-                                    {"width", out.width},
-                                    {"height", out.height},
-                                    {"bytes", out.bytes.size()},
-                                    {"chain", chain.canonical()},
-                                    {"shrink_on_load", plan.shrink_on_load.has_value()}}
-                         .dump()
-                  << std::endl;
+        write_output(args.output, out.bytes);
+        // With the image on standard output, the summary goes to standard error.
+        (args.output == "-" ? std::cerr : std::cout)
+            << nlohmann::json{{"format", format_name(out.format)},
+                              {"width", out.width},
+                              {"height", out.height},
+                              {"bytes", out.bytes.size()},
+                              {"chain", chain.canonical()},
+                              {"shrink_on_load", plan.shrink_on_load.has_value()}}
+                   .dump()
+            << std::endl;
         return 0;
     } catch (const Error& e) {
         // Worded exactly as the HTTP API answers: the same code, the same message, the same JSON.
         std::cerr << http::error_body(e.code(), e.what()) << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << http::error_body(ErrorCode::internal, e.what()) << "\n";
         return 1;
     }
 }

@@ -175,5 +175,35 @@ TEST(OfflineTransform, AnswersWithTheSameJsonAsTheApi) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(OfflineTransform, OutputNamesAreCheckedAndDashIsStandardOutput) {
+    const std::string dir = make_temp_dir("imgpipe-cli-output");
+    test::write_file(dir + "/in.png", test::encode(test::quadrants(64, 48), ".png"));
+    const std::string cli = std::string(IMGPIPE_BINARY) + " transform " + dir + "/in.png ";
+    int rc = 0;
+    // Unwritable: a JSON error and exit 1, not std::terminate.
+    std::string out = run_command(cli + dir + "/no/such/dir/out.png 'scale:32x' 2>&1", &rc);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("\"bad_request\""), std::string::npos) << out;
+    EXPECT_NE(out.find("cannot write the output file"), std::string::npos) << out;
+    // An extension imgpipe cannot write is refused, not silently JPEG.
+    out = run_command(cli + dir + "/out.xyz 'scale:32x' 2>&1", &rc);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("'.xyz'"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/out.xyz"));
+    // ... unless a convert op names the format.
+    out = run_command(cli + dir + "/out.xyz 'scale:32x|convert:webp' 2>&1", &rc);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_EQ(test::loader_of(test::decode(test::read_file(dir + "/out.xyz"))), "webpload_buffer");
+    // "-": the image on standard output (the source's format without a convert), the summary on
+    // standard error.
+    out = run_command(cli + "- 'scale:32x' 2>/dev/null", &rc);
+    EXPECT_EQ(rc, 0);
+    const auto img = test::decode(out);
+    EXPECT_EQ(test::loader_of(img), "pngload_buffer");
+    EXPECT_EQ(img.width(), 32);
+    EXPECT_EQ(img.height(), 24);
+    std::filesystem::remove_all(dir);
+}
+
 } // namespace
 } // namespace imgpipe::e2e
