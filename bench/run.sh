@@ -2,8 +2,9 @@
 # imgpipe against IPX (npm `ipx`, sharp on libvips 8.17) and nginx, measured in one run on this
 # machine, printed as one table of figures and ratios. See bench/README.md for what each number is.
 #
-#   bench/run.sh            about 6 minutes
+#   bench/run.sh            about 9 minutes
 #   DURATION=30 bench/run.sh   longer load runs (seconds per run, default 20)
+#   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains against IPX, nothing else
 #
 # Everything it installs or builds goes to bench/.work (git-ignored): the corpus, IPX from npm,
 # the minimal libvips program, data directories and logs. Only the processes it starts are stopped.
@@ -106,7 +107,11 @@ IPX_FILES=$(IFS=,; echo "${PHOTOS[*]/%/.jpg}")
 
 # ---------------------------------------------------------------- cold transforms
 declare -A R
-for chain in rotate thumb; do
+read -r -a CHAINS <<<"${CHAINS:-rotate thumb cover blur}"
+declare -A NAME=([rotate]='rotate:10|convert:png|scale:200x100' [thumb]='scale:400x300|convert:webp'
+                 [cover]='fit:400x300:cover|convert:webp' [blur]='fit:400x300:cover|blur:3|convert:webp')
+declare -A TARGET=([rotate]='>= 4' [thumb]='>= 1.2' [cover]='>= 1.2' [blur]='>= 1.2')
+for chain in "${CHAINS[@]}"; do
     for c in 2 8; do
         start_imgpipe
         log "cold $chain c=$c: imgpipe"
@@ -119,6 +124,20 @@ for chain in rotate thumb; do
 done
 IPX_PEAK=$(peak_rss_mb "$IPX_PID")
 IMGPIPE_PEAK_COLD=$(peak_rss_mb "$IMGPIPE_PID")
+f() { cut -d' ' -f"$2" <<<"${R[$1]}"; }
+if [ -n "${QUICK:-}" ]; then
+    echo "## imgpipe vs IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX), cold chains only, $(date -u +%Y-%m-%d), $(nproc) cores"
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r)"
+    echo
+    echo "| chain | c | imgpipe req/s | IPX req/s | ratio | target | CPU ms/image imgpipe / IPX |"
+    echo "|---|---|---|---|---|---|---|"
+    for chain in "${CHAINS[@]}"; do
+        for c in 2 8; do
+            echo "| \`${NAME[$chain]}\` | $c | $(f imgpipe-$chain-$c 1) | $(f ipx-$chain-$c 1) | $(ratio "$(f imgpipe-$chain-$c 1)" "$(f ipx-$chain-$c 1)") | ${TARGET[$chain]} | $(f imgpipe-$chain-$c 2) / $(f ipx-$chain-$c 2) |"
+        done
+    done
+    exit 0
+fi
 
 # ---------------------------------------------------------------- minimal libvips and the original design
 files=()
@@ -206,20 +225,20 @@ R[ipx-big-thumb]=$(load "$IPX_PID" $IPX_PORT ipx-thumb big-8000.jpg 8)
 IPX_BIG_PEAK=$(peak_rss_mb "$IPX_PID")
 
 # ---------------------------------------------------------------- the table
-f() { cut -d' ' -f"$2" <<<"${R[$1]}"; }
 {
 echo "## imgpipe vs IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX) and nginx, $(date -u +%Y-%m-%d), $(nproc) cores"
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r)"
 echo
 echo "| measure | imgpipe | peer | ratio | target |"
 echo "|---|---|---|---|---|"
-for chain in rotate thumb; do
-    name=$([ $chain = rotate ] && echo 'rotate:10|convert:png|scale:200x100' || echo 'scale:400x300|convert:webp')
-    target=$([ $chain = rotate ] && echo '>= 4' || echo '>= 1.2')
+for chain in "${CHAINS[@]}"; do
+    name=${NAME[$chain]}
+    target=${TARGET[$chain]}
     for c in 2 8; do
         echo "| cold \`$name\`, c=$c, req/s | $(f imgpipe-$chain-$c 1) | IPX $(f ipx-$chain-$c 1) | $(ratio "$(f imgpipe-$chain-$c 1)" "$(f ipx-$chain-$c 1)") | $target |"
     done
     echo "| CPU ms per image, \`$name\` (c=2) | $(f imgpipe-$chain-2 2) | IPX $(f ipx-$chain-2 2) | $(ratio "$(f ipx-$chain-2 2)" "$(f imgpipe-$chain-2 2)")x less | |"
+    case $chain in rotate | thumb) ;; *) continue ;; esac
     minimal=$([ $chain = rotate ] && echo "$MIN_ROTATE" || echo "$MIN_THUMB")
     decode=$([ $chain = rotate ] && echo "$DECODE_ROTATE" || echo "$DECODE_THUMB")
     staged=$([ $chain = rotate ] && echo "$STAGED_ROTATE" || echo "$STAGED_THUMB")

@@ -1,6 +1,6 @@
 -- wrk script: every request asks for a variant nobody asked for before (a cold transform), with
 -- the same work each time: the output size moves by a few pixels and the angle by 1e-6 degree.
---   MODE=imgpipe-rotate|imgpipe-thumb|ipx-rotate|ipx-thumb  IDS=id1,id2,...  (IPX: file names)
+--   MODE=imgpipe-|ipx- + rotate|thumb|cover|blur  IDS=id1,id2,...  (IPX: file names)
 -- run.sh gives imgpipe a fresh data directory for every cold run, so no variant is stored yet.
 function init(args)
     read_ids()
@@ -23,8 +23,18 @@ function request()
         local w, h = 380 + k % 41, 285 + math.floor(k / 41) % 31 + math.floor(k / 1271)
         if mode == "imgpipe-thumb" then
             path = "/bytes/" .. id .. "/scale:" .. w .. "x" .. h .. "%7Cconvert:webp/"
-        else
+        elseif mode == "ipx-thumb" then
             path = "/s_" .. w .. "x" .. h .. ",f_webp/" .. id
+        -- A cover-crop thumbnail: fill the box, crop the overflow around the centre.
+        elseif mode == "imgpipe-cover" then
+            path = "/bytes/" .. id .. "/fit:" .. w .. "x" .. h .. ":cover%7Cconvert:webp/"
+        elseif mode == "ipx-cover" then
+            path = "/s_" .. w .. "x" .. h .. ",fit_cover,f_webp/" .. id
+        -- A blurred thumbnail (sharp blurs after its resize; imgpipe runs the chain as written).
+        elseif mode == "imgpipe-blur" then
+            path = "/bytes/" .. id .. "/fit:" .. w .. "x" .. h .. ":cover%7Cblur:3%7Cconvert:webp/"
+        else
+            path = "/s_" .. w .. "x" .. h .. ",fit_cover,blur_3,f_webp/" .. id
         end
     end
     return wrk.format("GET", path)
