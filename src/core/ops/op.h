@@ -1,6 +1,9 @@
 #pragma once
 
 #include "core/ops/convert.h"
+#include "core/ops/crop.h"
+#include "core/ops/fit.h"
+#include "core/ops/flip.h"
 #include "core/ops/op_traits.h"
 #include "core/ops/rotate.h"
 #include "core/ops/scale.h"
@@ -12,7 +15,7 @@
 namespace imgpipe {
 
 // The op list: adding an op is its own files, one entry here, and its tests.
-using Op = std::variant<Rotate, Scale, Convert>;
+using Op = std::variant<Rotate, Scale, Convert, Crop, Fit, Flip>;
 
 namespace detail {
 template <class V>

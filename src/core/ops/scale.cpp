@@ -51,8 +51,12 @@ Size Scale::output_size(Size in) const {
 }
 
 vips::VImage Scale::apply(const vips::VImage& in, ChainContext&) const {
+    return resize_exact(in, output_size({in.width(), in.height()}));
+}
+
+vips::VImage resize_exact(const vips::VImage& in, Size target) {
     using vips::VImage;
-    const auto [tw, th] = output_size({in.width(), in.height()});
+    const auto [tw, th] = target;
     if (tw == in.width() && th == in.height()) return in;
     const double hs = static_cast<double>(tw) / in.width();
     const double vs = static_cast<double>(th) / in.height();

@@ -29,4 +29,8 @@ struct Scale {
     vips::VImage apply(const vips::VImage& in, ChainContext& ctx) const;
 };
 
+// `in` resized to exactly `target` (premultiplied when it has alpha, so edges do not darken);
+// the resize of scale and fit.
+vips::VImage resize_exact(const vips::VImage& in, Size target);
+
 } // namespace imgpipe

@@ -33,6 +33,17 @@ bool must_materialise(const std::vector<Op>& ops, size_t i) {
     });
 }
 
+// The first resize after a shrink-on-load made a side a pixel off the plan (see Plan::resized):
+// repeat or drop the last row or column, as Scale does for libvips' own rounding; resampling again
+// would blur the whole picture for a pixel.
+VImage hold_to(const VImage& img, Size size) {
+    if (img.width() == size.width && img.height() == size.height) return img;
+    return img
+        .embed(0, 0, std::max(size.width, img.width()), std::max(size.height, img.height()),
+               VImage::option()->set("extend", VIPS_EXTEND_COPY))
+        .extract_area(0, 0, size.width, size.height);
+}
+
 bool needs_random_access(const std::vector<Op>& ops) {
     return std::any_of(ops.begin(), ops.end(), op_random_access);
 }
@@ -52,6 +63,7 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
         const Op& op = plan.ops[i];
         img = plan.shrink_on_load && i < plan.shrunk_ops ? op_apply(op_rescaled(op, fx, fy), img, ctx)
                                                          : op_apply(op, img, ctx);
+        if (plan.shrink_on_load && i == plan.shrunk_ops) img = hold_to(img, plan.resized);
         if (must_materialise(plan.ops, i)) {
             watch(img, &deadline);
             img = img.copy_memory();

@@ -71,6 +71,7 @@ Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig&
     if (shrunk.width * 4 > source.width * 3) return plan;
     plan.shrink_on_load = shrunk;
     plan.shrunk_ops = index;
+    plan.resized = target;
     return plan;
 }
 

@@ -16,6 +16,11 @@ struct Plan {
     // With shrink_on_load, ops[0, shrunk_ops) run on the shrunk image: the executor rescales
     // them by the size it actually decoded to (op.rescaled).
     size_t shrunk_ops = 0;
+    // With shrink_on_load, the size ops[shrunk_ops] (the first resize) makes at full resolution.
+    // On the shrunk image the aspect ratio is off by the rounding of its sides, so a side the
+    // resize derives from it (scale:300x, fit) may round the other way: the executor holds it to
+    // this size.
+    Size resized;
     std::vector<Op> ops;                // applied in order after the decode
     Format output = Format::jpeg;
     Size output_size;                   // predicted

@@ -73,6 +73,58 @@ TEST(Plan, OutputLimitsAreEnforcedOnEveryStep) {
     EXPECT_THROW(plan_of("rotate:45", jpeg_source(1000, 1000), limits), Error);
 }
 
+TEST(Plan, CropBeforeADownscaleShrinksOnLoad) {
+    // The scale needs max(320 / 1280, 200 / 800) = 1/4 of the crop, so 1/4 of the source will do.
+    const Plan p = plan_of("crop:640,400,1280,800|scale:320x200", jpeg_source(2560, 1600));
+    ASSERT_TRUE(p.shrink_on_load);
+    EXPECT_EQ(p.shrink_on_load->width, 640);
+    EXPECT_EQ(p.shrink_on_load->height, 400);
+    EXPECT_EQ(p.shrunk_ops, 1u);
+    EXPECT_EQ(p.output_size, (Size{320, 200}));
+    // Gravity crops and flips commute too; the crop's output size (clipped) sets the shrink.
+    const Plan g = plan_of("flip:v|crop:5000x800:south|flip:h|scale:x100", jpeg_source(2560, 1600));
+    ASSERT_TRUE(g.shrink_on_load);
+    EXPECT_EQ(g.shrunk_ops, 3u);
+    EXPECT_EQ(g.shrink_on_load->height, 200); // max(320 / 2560, 100 / 800) = 1/8
+    EXPECT_EQ(g.output_size, (Size{320, 100}));
+}
+
+TEST(Plan, FitIsTheFirstResize) {
+    const Plan inside = plan_of("fit:300x300", jpeg_source(2560, 1600));
+    EXPECT_EQ(inside.output_size, (Size{300, 188}));
+    ASSERT_TRUE(inside.shrink_on_load);
+    EXPECT_EQ(inside.shrunk_ops, 0u);
+    EXPECT_GE(inside.shrink_on_load->height, 188); // never fewer pixels than the fit needs
+    EXPECT_EQ(inside.resized, (Size{300, 188}));   // what the executor holds the fit to
+    // cover: the box decides, s = max(300 / 2560, 300 / 1600): enough to fill it after cropping.
+    const Plan cover = plan_of("flip:h|fit:300x300:cover", jpeg_source(2560, 1600));
+    ASSERT_TRUE(cover.shrink_on_load);
+    EXPECT_EQ(cover.shrunk_ops, 1u);
+    EXPECT_EQ(cover.shrink_on_load->width, 480);
+    EXPECT_EQ(cover.shrink_on_load->height, 300);
+    // contain: the box too, more than the picture inside it needs (300x188): conservative.
+    const Plan contain = plan_of("fit:300x300:contain", jpeg_source(2560, 1600));
+    ASSERT_TRUE(contain.shrink_on_load);
+    EXPECT_EQ(contain.shrink_on_load->height, 300);
+    EXPECT_EQ(contain.output_size, (Size{300, 300}));
+    // A fit after a scale: the scale is the first resize.
+    const Plan second = plan_of("scale:1280x800|fit:100x100", jpeg_source(2560, 1600));
+    ASSERT_TRUE(second.shrink_on_load);
+    EXPECT_EQ(second.shrink_on_load->width, 1280);
+}
+
+TEST(Plan, CropWhollyOutsideTheImageIsRefused) {
+    try {
+        plan_of("scale:200x100|crop:300,0,10,10", jpeg_source(2560, 1600));
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::invalid_chain);
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("crop:300,0,10,10"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("outside the 200x100 image"), std::string::npos) << msg;
+    }
+}
+
 // Planned (shrink-on-load) and literal (full resolution, in order) results must be the same
 // picture: PLANNING.md asks for PSNR >= 30 dB on photos for every rewritten ordering.
 class PlannedMatchesLiteral : public ::testing::TestWithParam<const char*> {};
@@ -129,6 +181,16 @@ INSTANTIATE_TEST_SUITE_P(Chains, PlannedMatchesLiteral,
                                            "rotate:30|rotate:-20|scale:x200|convert:png",
                                            "rotate:90|scale:160x256|convert:png",
                                            "rotate:10|scale:200x100|rotate:5|convert:png"));
+
+// crop, flip and fit (a keep-aspect resize: its derived side must come out as planned, 300x188).
+INSTANTIATE_TEST_SUITE_P(Geometry, PlannedMatchesLiteral,
+                         ::testing::Values("crop:301,77,1999,1201|scale:320x200|convert:png",
+                                           "flip:h|crop:1000x600:southeast|flip:v|scale:250x150",
+                                           "crop:1200x900:smart|scale:300x225",
+                                           "fit:300x300|convert:png",
+                                           "flip:v|fit:300x300:cover:north",
+                                           "fit:400x400:contain|convert:png",
+                                           "crop:2000x1200:entropy|fit:200x200:outside"));
 
 } // namespace
 } // namespace imgpipe
