@@ -170,7 +170,15 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
         throw Error(ErrorCode::invalid_chain,
                     "this server only runs presets (" + presets_.names() + "): use /image/<id>/<preset>/");
     }
-    const Chain requested = parse_chain(views(presets_.expand(route.chain)), config_.limits.max_ops);
+    const Chain requested = [&] {
+        try {
+            return parse_chain(views(presets_.expand(route.chain)), config_.limits.max_ops);
+        } catch (const Error& e) {
+            // A mistyped preset name reads as an unknown op: say which names exist.
+            if (e.code() != ErrorCode::invalid_chain || presets_.empty()) throw;
+            throw Error(ErrorCode::invalid_chain, std::string(e.what()) + "; presets: " + presets_.names());
+        }
+    }();
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     if (!requested.empty() && !signed_link && access_.transforms.enabled()) {
         if (route.sig.empty()) {

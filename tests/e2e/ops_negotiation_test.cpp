@@ -90,6 +90,8 @@ TEST(OpsNegotiation, PresetAndItsSpelledOutChainShareOneObject) {
     // Unknown names are still refused as ops.
     const auto unknown = http_get(s.url("/image/" + id + "/thumbnail/"));
     EXPECT_EQ(unknown.status, 400);
+    EXPECT_NE(unknown.json()["error"]["message"].get<std::string>().find("presets: thumb"), std::string::npos)
+        << unknown.body;
 }
 
 TEST(OpsNegotiation, EagerPresetIsStoredBeforeTheFirstView) {
