@@ -220,11 +220,13 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
 }
 
 awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, const Chain& chain,
-                                                  const std::string& key) {
+                                                  const std::string& key, bool request) {
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,
-        [this, &original, &chain, &key]() -> awaitable<ImageService::Transformed> {
+        [this, &original, &chain, &key, request]() -> awaitable<ImageService::Transformed> {
+            // Eager work refused by a full queue is not a refused request.
+            if (!request) co_return co_await work_.transform(original, chain, key);
             co_return co_await counted(work_.transform(original, chain, key));
         },
         joined);
@@ -251,7 +253,7 @@ awaitable<void> Api::eager(ObjectInfo original) {
         }
         for (const Chain& chain : chains) {
             try {
-                co_await produce(original, chain, variant_id(original.id, chain));
+                co_await produce(original, chain, variant_id(original.id, chain), false);
                 ++eager_ok_;
             } catch (const std::exception& e) {
                 ++eager_failed_;

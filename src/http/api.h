@@ -78,8 +78,9 @@ private:
     boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route, bool signed_link,
                                                              const RequestInfo& req, bool& negotiated);
     // The stored variant `key` of `original`, computed (once for concurrent callers) if needed.
+    // `request`: for a client's request (false: eager work), which counts a refusal in /metrics.
     boost::asio::awaitable<ImageService::Transformed> produce(const ObjectInfo& original, const Chain& chain,
-                                                             const std::string& key);
+                                                             const std::string& key, bool request = true);
     // The eager presets of a new original, computed in the background after the upload's answer.
     boost::asio::awaitable<void> eager(ObjectInfo original);
     // Awaits a pool job, counting a refusal for /metrics.
