@@ -2,6 +2,7 @@
 
 #include "core/access.h"
 #include "core/fetch/address_policy.h"
+#include "core/presets.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -106,6 +107,13 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--api-keys", c.access.api_keys, "IMGPIPE_API_KEYS", "comma-separated keys; when set, uploads need Authorization: Bearer <key>");
     opt("--api-keys-file", c.access.api_keys_file, "IMGPIPE_API_KEYS_FILE", "file of API keys, one per line");
     opt("--transform-key", c.access.transform_key, "IMGPIPE_TRANSFORM_KEY", "when set, op chains need ?sig= (see imgpipe sign)");
+    auto& p = c.presets;
+    // ';' separates presets (in the variable, or in one flag): chains use '|', ':' and ',' only.
+    app.add_option("--preset", p.presets, "NAME=CHAIN: GET /image/<id>/NAME/ runs CHAIN (repeatable; ';' separates several)")
+        ->envname("IMGPIPE_PRESETS")
+        ->delimiter(';');
+    opt("--presets-only", p.presets_only, "IMGPIPE_PRESETS_ONLY", "refuse chains other than presets (400)");
+    opt("--eager", p.eager, "IMGPIPE_EAGER", "comma-separated presets computed right after each upload");
     bind_engine_options(app, c);
 }
 
@@ -190,6 +198,7 @@ void validate(const Config& c) {
     if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
         throw std::invalid_argument("transform-key must be at least 16 characters");
     }
+    Presets(c.presets, c.limits.max_ops); // throws naming the bad preset
 }
 
 nlohmann::json to_json(const Config& c) {
@@ -230,6 +239,9 @@ nlohmann::json to_json(const Config& c) {
         {"output", c.output},
         {"cluster",
          {{"nats", c.cluster.nats_url}, {"name", c.cluster.name}, {"queue", c.cluster.queue}}},
+        {"presets",
+         {{"presets", c.presets.presets}, {"presets_only", c.presets.presets_only},
+          {"eager", c.presets.eager}}},
     };
 }
 

@@ -95,6 +95,14 @@ struct OutputConfig {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutputConfig, jpeg_quality, webp_quality, avif_quality, avif_effort,
                                    png_compression)
 
+// Named chains (README "Presets"): GET /image/<id>/<name>/ is the preset's chain, stored under
+// its canonical form. src/core/presets.h parses and checks them.
+struct PresetsConfig {
+    std::vector<std::string> presets; // "NAME=CHAIN" each; IMGPIPE_PRESETS separates them with ';'
+    bool presets_only = false;        // chains other than presets answer 400
+    std::string eager;                // comma-separated preset names computed right after an upload
+};
+
 struct Config {
     ServerConfig server;
     LimitsConfig limits;
@@ -105,6 +113,7 @@ struct Config {
     AccessConfig access;
     OutputConfig output;
     ClusterConfig cluster;
+    PresetsConfig presets;
 };
 
 } // namespace imgpipe

@@ -1,11 +1,16 @@
 #include "http/api.h"
 
 #include "core/ids.h"
+#include "core/ops/negotiate.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
 #include "http/error_response.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cctype>
@@ -85,7 +90,8 @@ Response Api::health() const {
                             {"transforms", work_.local() ? transforms_run_.load() : 0},
                             {"jobs_dispatched", work_.dispatched()},
                             {"transforms_coalesced", transforms_coalesced_.load()},
-                            {"uploads", uploads_.load()}}
+                            {"uploads", uploads_.load()},
+                            {"eager_transforms", {{"ok", eager_ok_.load()}, {"failed", eager_failed_.load()}}}}
                  .dump();
     return r;
 }
@@ -107,6 +113,10 @@ Response Api::metrics() const {
     counter("imgpipe_uploads_total", "Originals stored (uploads and links).", uploads_.load());
     counter("imgpipe_overloaded_total", "Requests refused with 503 because the queue was full.",
             overloaded_.load());
+    r.body += "# HELP imgpipe_eager_transforms_total Preset variants made right after an upload (--eager).\n"
+              "# TYPE imgpipe_eager_transforms_total counter\n"
+              "imgpipe_eager_transforms_total{result=\"ok\"} " + std::to_string(eager_ok_.load()) + "\n"
+              "imgpipe_eager_transforms_total{result=\"failed\"} " + std::to_string(eager_failed_.load()) + "\n";
     counter("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
             static_cast<uint64_t>(work_.in_flight()), "gauge");
     return r;
@@ -138,6 +148,10 @@ awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filenam
     ++uploads_;
     Response r = object_json(info, status::created, req);
     r.headers.emplace_back("Location", "/image/" + info.id + "/");
+    // Started now, run after this answer is on its way: the 201 never waits for them.
+    if (!presets_.eager().empty()) {
+        boost::asio::co_spawn(co_await boost::asio::this_coro::executor, eager(info), boost::asio::detached);
+    }
     co_return r;
 }
 
@@ -148,34 +162,71 @@ awaitable<Response> Api::link(std::string url, RequestInfo req) {
     co_return co_await upload(std::move(download.spool), download.filename, std::move(req));
 }
 
-awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link) {
+awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link,
+                                                  const RequestInfo& req, bool& negotiated) {
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
-    const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
+    // Our own signed links name the concrete chain a preset became: they pass.
+    if (presets_.only() && !signed_link && !presets_.all_presets(route.chain)) {
+        throw Error(ErrorCode::invalid_chain,
+                    "this server only runs presets (" + presets_.names() + "): use /image/<id>/<preset>/");
+    }
+    const Chain requested = [&] {
+        try {
+            return parse_chain(views(presets_.expand(route.chain)), config_.limits.max_ops);
+        } catch (const Error& e) {
+            // A mistyped preset name reads as an unknown op: say which names exist.
+            if (e.code() != ErrorCode::invalid_chain || presets_.empty()) throw;
+            throw Error(ErrorCode::invalid_chain, std::string(e.what()) + "; presets: " + presets_.names());
+        }
+    }();
     // Cheap look-ups first, on this thread: only real work goes to the pool.
-    if (!chain.empty() && !signed_link && access_.transforms.enabled()) {
+    if (!requested.empty() && !signed_link && access_.transforms.enabled()) {
         if (route.sig.empty()) {
             throw Error(ErrorCode::forbidden, "this server only runs signed transforms: add ?sig=");
         }
-        if (!access_.transforms.verify(route.id, chain.canonical(), route.sig)) {
+        // Signed as requested: convert:auto stays convert:auto.
+        if (!access_.transforms.verify(route.id, requested.canonical(), route.sig)) {
             throw Error(ErrorCode::forbidden, "the transform signature is not valid");
         }
+    }
+    // convert:auto becomes a concrete convert before the key is formed, so every format is its
+    // own stored object and a cache never mixes them (the answer says Vary: Accept).
+    negotiated = negotiates(requested);
+    std::optional<ObjectInfo> original;
+    Chain chain = requested;
+    if (negotiated) {
+        Format format = negotiate_format(req.accept, true);
+        if (format == Format::png) {
+            // The fallback depends on whether the image may be transparent, which the original's
+            // metadata tells by its format: one more look-up, only for clients without AVIF/WebP.
+            original = co_await storage_call([this, &route] { return storage_.head(route.id); });
+            if (!original) throw Error(ErrorCode::not_found, "no image with this id");
+            format = negotiate_format(req.accept, may_have_alpha(original->content_type, requested));
+        }
+        chain = concrete_chain(requested, format);
     }
     const std::string key = variant_id(route.id, chain);
     // The stored result if there is one; else the original it is to be made from.
     struct Found {
         std::optional<ObjectInfo> stored, original;
     };
-    const Found found = co_await storage_call([this, &key, &route] {
+    const Found found = co_await storage_call([this, &key, &route, &original] {
         if (auto stored = storage_.head(key)) return Found{stored, std::nullopt};
-        return Found{std::nullopt, storage_.head(route.id)};
+        return Found{std::nullopt, original ? original : storage_.head(route.id)};
     });
     if (found.stored) co_return ImageService::Transformed{*found.stored, false};
     if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
-    const ObjectInfo& original = *found.original;
+    co_return co_await produce(*found.original, chain, key);
+}
+
+awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, const Chain& chain,
+                                                  const std::string& key, bool request) {
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,
-        [this, &original, &chain, &key]() -> awaitable<ImageService::Transformed> {
+        [this, &original, &chain, &key, request]() -> awaitable<ImageService::Transformed> {
+            // Eager work refused by a full queue is not a refused request.
+            if (!request) co_return co_await work_.transform(original, chain, key);
             co_return co_await counted(work_.transform(original, chain, key));
         },
         joined);
@@ -187,9 +238,37 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
     co_return result;
 }
 
+awaitable<void> Api::eager(ObjectInfo original) {
+    // One variant after another: an upload never holds more than one pool slot for its presets,
+    // and a full queue refuses them as it refuses requests (counted as failed; the first view
+    // then computes it as usual).
+    for (const Chain& preset : presets_.eager()) {
+        std::vector<Chain> chains;
+        if (negotiates(preset)) {
+            // No Accept header here: every answer a client can get.
+            const Format fallback = may_have_alpha(original.content_type, preset) ? Format::png : Format::jpeg;
+            for (Format f : {Format::avif, Format::webp, fallback}) chains.push_back(concrete_chain(preset, f));
+        } else {
+            chains.push_back(preset);
+        }
+        for (const Chain& chain : chains) {
+            try {
+                co_await produce(original, chain, variant_id(original.id, chain), false);
+                ++eager_ok_;
+            } catch (const std::exception& e) {
+                ++eager_failed_;
+                spdlog::warn("eager preset {} of {}: {}", chain.canonical(), original.id, e.what());
+            }
+        }
+    }
+}
+
 awaitable<Response> Api::image(Route route, RequestInfo req) {
-    const auto result = co_await resolve(route, false);
-    co_return object_json(result.info, result.created ? status::created : status::ok, req);
+    bool negotiated = false;
+    const auto result = co_await resolve(route, false, req, negotiated);
+    Response r = object_json(result.info, result.created ? status::created : status::ok, req);
+    if (negotiated) r.headers.emplace_back("Vary", "Accept");
+    co_return r;
 }
 
 awaitable<Response> Api::bytes(Route route, RequestInfo req) {
@@ -201,9 +280,11 @@ awaitable<Response> Api::bytes(Route route, RequestInfo req) {
     } else if (!config_.signing.public_bytes) {
         throw Error(ErrorCode::forbidden, "this server serves images through signed links only");
     }
-    const auto result = co_await resolve(route, signed_link);
+    bool negotiated = false;
+    const auto result = co_await resolve(route, signed_link, req, negotiated);
     const ObjectInfo& info = result.info;
     Response r;
+    if (negotiated) r.headers.emplace_back("Vary", "Accept");
     r.content_type = info.content_type;
     r.headers.emplace_back("ETag", info.etag);
     r.headers.emplace_back("Cache-Control", info.id.find('/') != std::string::npos

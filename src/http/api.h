@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
+#include "core/presets.h"
 #include "core/signing.h"
 #include "core/storage/storage.h"
 #include "http/coalescer.h"
@@ -36,6 +37,7 @@ struct Response {
 struct RequestInfo {
     std::string host;          // Host header, for absolute links
     std::string if_none_match; // for 304
+    std::string accept;        // for convert:auto (core/ops/negotiate.h)
 };
 
 // The request handlers. They do no socket I/O: the session reads bodies into a Spool or a field map
@@ -47,7 +49,7 @@ public:
     Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
         const Access& access, const Config& config, WorkerPool& blocking)
         : work_(work), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
-          config_(config), blocking_(blocking) {}
+          config_(config), blocking_(blocking), presets_(config.presets, config.limits.max_ops) {}
 
     // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
     void authorize_write(std::string_view authorization) const;
@@ -72,7 +74,15 @@ public:
 private:
     // `signed_link`: the request came with a valid time-limited signature from our own answers,
     // which stands in for the transform signature.
-    boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route, bool signed_link);
+    // `negotiated`: set when the chain had convert:auto, i.e. the answer depends on Accept.
+    boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route, bool signed_link,
+                                                             const RequestInfo& req, bool& negotiated);
+    // The stored variant `key` of `original`, computed (once for concurrent callers) if needed.
+    // `request`: for a client's request (false: eager work), which counts a refusal in /metrics.
+    boost::asio::awaitable<ImageService::Transformed> produce(const ObjectInfo& original, const Chain& chain,
+                                                             const std::string& key, bool request = true);
+    // The eager presets of a new original, computed in the background after the upload's answer.
+    boost::asio::awaitable<void> eager(ObjectInfo original);
     // Awaits a pool job, counting a refusal for /metrics.
     template <class T>
     boost::asio::awaitable<T> counted(boost::asio::awaitable<T> job) const {
@@ -96,12 +106,15 @@ private:
     const Access& access_;
     const Config& config_;
     WorkerPool& blocking_;
+    const Presets presets_;
     // Concurrent requests for the same new derivative share one transform.
     Coalescer<ImageService::Transformed> transforms_;
     std::atomic<uint64_t> transforms_run_{0};       // derivatives computed
     std::atomic<uint64_t> transforms_coalesced_{0}; // requests that waited for another's result
     std::atomic<uint64_t> uploads_{0};              // originals stored
     mutable std::atomic<uint64_t> overloaded_{0};   // requests refused with 503 by the pool
+    std::atomic<uint64_t> eager_ok_{0};             // eager preset variants stored (or found stored)
+    std::atomic<uint64_t> eager_failed_{0};         // eager preset variants that could not be made
 };
 
 // "<uuid>/rotate:10|convert:png" -> "<uuid>/rotate:10%7Cconvert:png": safe in a URL path.

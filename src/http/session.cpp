@@ -114,7 +114,8 @@ void Session::close_if_idle() {
 awaitable<Response> Session::dispatch(Parser& parser) {
     auto& req = parser.get();
     RequestInfo info{safe_host(req[bhttp::field::host]),
-                     std::string(req[bhttp::field::if_none_match])};
+                     std::string(req[bhttp::field::if_none_match]),
+                     std::string(req[bhttp::field::accept])};
     std::string allow;
     Route route_;
     std::optional<Response> refused;

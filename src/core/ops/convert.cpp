@@ -9,6 +9,7 @@
 namespace imgpipe {
 
 Convert Convert::parse(std::string_view args) {
+    if (to_lower(args) == "auto") return Convert{Format::jpeg, true};
     auto f = format_from_name(to_lower(args));
     if (!f) {
         std::string known;
@@ -16,14 +17,22 @@ Convert Convert::parse(std::string_view args) {
             known += (known.empty() ? "" : ", ") + std::string(t.name);
             if (!t.alias.empty()) known += ", " + std::string(t.alias);
         }
-        throw Error(ErrorCode::invalid_chain, "expects one of " + known);
+        throw Error(ErrorCode::invalid_chain, "expects one of " + known + ", auto");
     }
     return Convert{*f};
 }
 
-std::string Convert::canonical() const { return "convert:" + std::string(format_name(format)); }
+std::string Convert::canonical() const {
+    return "convert:" + (negotiate ? std::string("auto") : std::string(format_name(format)));
+}
 
 vips::VImage Convert::apply(const vips::VImage& in, ChainContext& ctx) const {
+    // Only the HTTP API knows the request's Accept header; anything else asking for convert:auto
+    // (the CLI, a chain that slipped through) is told so rather than silently getting JPEG.
+    if (negotiate) {
+        throw Error(ErrorCode::invalid_chain,
+                    "convert:auto is decided per request from its Accept header; name a format here");
+    }
     return format_has_alpha(format) ? in : flatten(in, ctx);
 }
 

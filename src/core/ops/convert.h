@@ -12,6 +12,9 @@ namespace imgpipe {
 // convert:<jpeg|png|webp|gif|tiff|avif> (jpg, tif aliases). Only the last convert of a chain picks
 // the encoding; each one flattens transparency onto the background (white by default) at its
 // point in the chain when its format has no alpha.
+// convert:auto (`negotiate`) is content negotiation: the HTTP API replaces it with a concrete
+// convert chosen from the request's Accept header (core/ops/negotiate.h) before the chain is
+// stored, signed-checked against or planned; it never reaches the executor.
 struct Convert {
     static constexpr std::string_view names[] = {"convert"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
@@ -19,6 +22,9 @@ struct Convert {
     static constexpr bool random_access = false;
 
     Format format = Format::jpeg;
+    bool negotiate = false; // convert:auto; `format` is meaningless until resolved
+
+    bool same_as(const Convert& o) const { return negotiate == o.negotiate && (negotiate || format == o.format); }
 
     static Convert parse(std::string_view args); // throws Error(invalid_chain)
     std::string canonical() const;

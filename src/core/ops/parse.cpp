@@ -130,7 +130,7 @@ Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops) {
             const bool identity = std::visit([](const auto& o) { return o.is_identity(); }, op);
             const bool repeated_convert =
                 is<Convert>(op) && !chain.ops.empty() && is<Convert>(chain.ops.back()) &&
-                std::get<Convert>(chain.ops.back()).format == std::get<Convert>(op).format;
+                std::get<Convert>(chain.ops.back()).same_as(std::get<Convert>(op));
             if (!identity && !repeated_convert) chain.ops.push_back(std::move(op));
             if (bar == std::string_view::npos) break;
             start = bar + 1;
@@ -138,5 +138,18 @@ Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops) {
     }
     return chain;
 }
+
+} // namespace imgpipe
+
+namespace imgpipe {
+
+namespace {
+template <class... Ts>
+bool names_an_op(std::variant<Ts...>*, std::string_view name) {
+    return (named<Ts>(name) || ...);
+}
+} // namespace
+
+bool is_op_name(std::string_view lower_name) { return names_an_op(static_cast<Op*>(nullptr), lower_name); }
 
 } // namespace imgpipe

@@ -15,3 +15,8 @@ namespace imgpipe {
 Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops);
 
 } // namespace imgpipe
+
+namespace imgpipe {
+// Whether `lower_name` names an op (any of its names): preset names must not.
+bool is_op_name(std::string_view lower_name);
+} // namespace imgpipe
