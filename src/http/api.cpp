@@ -1,6 +1,7 @@
 #include "http/api.h"
 
 #include "core/ids.h"
+#include "core/ops/canonical.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
 #include "http/error_response.h"
@@ -150,28 +151,38 @@ awaitable<Response> Api::link(std::string url, RequestInfo req) {
 
 awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link) {
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
-    const Chain chain = parse_chain(views(route.chain), config_.limits.max_ops);
+    const Chain requested = parse_chain(views(route.chain), config_.limits.max_ops);
     // Cheap look-ups first, on this thread: only real work goes to the pool.
-    if (!chain.empty() && !signed_link && access_.transforms.enabled()) {
+    if (!requested.empty() && !signed_link && access_.transforms.enabled()) {
         if (route.sig.empty()) {
             throw Error(ErrorCode::forbidden, "this server only runs signed transforms: add ?sig=");
         }
-        if (!access_.transforms.verify(route.id, chain.canonical(), route.sig)) {
+        if (!access_.transforms.verify(route.id, requested.canonical(), route.sig)) {
             throw Error(ErrorCode::forbidden, "the transform signature is not valid");
         }
     }
-    const std::string key = variant_id(route.id, chain);
-    // The stored result if there is one; else the original it is to be made from.
+    // A stored result under the requested chain's key is the answer (one head): that key is
+    // source-aware canonical whenever an object has it. Else the original it is to be made from.
+    const std::string requested_key = variant_id(route.id, requested);
     struct Found {
         std::optional<ObjectInfo> stored, original;
     };
-    const Found found = co_await storage_call([this, &key, &route] {
-        if (auto stored = storage_.head(key)) return Found{stored, std::nullopt};
+    const Found found = co_await storage_call([this, &requested_key, &route] {
+        if (auto stored = storage_.head(requested_key)) return Found{stored, std::nullopt};
         return Found{std::nullopt, storage_.head(route.id)};
     });
     if (found.stored) co_return ImageService::Transformed{*found.stored, false};
     if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
     const ObjectInfo& original = *found.original;
+    // The storage key: chains equivalent given the original's format (a convert to it, a quality
+    // for a lossless output) share one object, and its id is this form.
+    const auto source = source_format(original.content_type);
+    const Chain chain = source ? canonical_for(requested, *source) : requested;
+    const std::string key = variant_id(route.id, chain);
+    if (key != requested_key) {
+        const auto stored = co_await storage_call([this, &key] { return storage_.head(key); });
+        if (stored) co_return ImageService::Transformed{*stored, false};
+    }
     bool joined = false;
     const auto result = co_await transforms_.run(
         key,

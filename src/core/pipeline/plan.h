@@ -18,6 +18,7 @@ struct Plan {
     size_t shrunk_ops = 0;
     std::vector<Op> ops;                // applied in order after the decode
     Format output = Format::jpeg;
+    std::optional<int> quality;         // the last quality op's; else the configured default
     Size output_size;                   // predicted
 };
 
