@@ -25,7 +25,7 @@ struct Sharpen {
     static Sharpen parse(std::string_view args); // throws Error(invalid_chain)
     std::string canonical() const;
     bool is_identity() const { return false; }
-    bool renders_first() const { return false; }
+    bool renders_first() const { return true; } // as blur does, for the same reason
     Size output_size(Size in) const { return in; }
     Sharpen rescaled(double, double) const { return *this; } // never runs shrunk (barrier)
     vips::VImage apply(const vips::VImage& in, ChainContext& ctx) const;
