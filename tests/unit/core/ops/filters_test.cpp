@@ -100,6 +100,13 @@ TEST(Blur, TinyRescaledSigmaIsNearIdentity) {
     const Blur tiny = Blur::parse("0.5").rescaled(0.001, 0.001);
     EXPECT_NEAR(tiny.sigma, 0.0005, 1e-9);
     EXPECT_EQ(test::psnr(apply_op(tiny, src), src), std::numeric_limits<double>::infinity());
+    // Small sigmas that libvips' mask still represents run and keep the image's shape.
+    for (double sigma : {0.001, 0.01, 0.2, 0.7}) {
+        const VImage out = apply_op(Blur{sigma}, src);
+        EXPECT_EQ(out.width(), 64);
+        EXPECT_EQ(out.bands(), 3);
+        EXPECT_GT(test::psnr(out, src), 25) << sigma;
+    }
     EXPECT_NEAR(Blur::parse("4").rescaled(0.25, 0.25).sigma, 1.0, 1e-12);
     EXPECT_NEAR(Blur::parse("4").rescaled(0.5, 0.125).sigma, 1.0, 1e-12); // geometric mean
 }
@@ -128,6 +135,10 @@ TEST(Sharpen, KeepsAlphaAndGrey) {
     ASSERT_EQ(out.bands(), 4);
     EXPECT_EQ(out[3].min(), 128);
     EXPECT_EQ(out[3].max(), 128);
+    const VImage grey = test::photo_like(40, 30).colourspace(VIPS_INTERPRETATION_B_W);
+    const VImage g = apply_op(Sharpen::parse("1"), grey);
+    EXPECT_EQ(g.bands(), 1);
+    EXPECT_EQ(g.format(), VIPS_FORMAT_UCHAR);
 }
 
 TEST(Grayscale, MakesRedGreenAndBlueEqualAndKeepsThreeBands) {
