@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "core/hash.h"
 #include "core/ids.h"
+#include "core/ops/canonical.h"
 #include "core/pipeline/execute.h"
 #include "core/pipeline/load.h"
 #include "core/pipeline/mipmap.h"
@@ -47,9 +48,13 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
     return info;
 }
 
-ImageService::Transformed ImageService::transform(const ObjectInfo& original, const Chain& chain) {
+ImageService::Transformed ImageService::transform(const ObjectInfo& original, const Chain& requested) {
     const std::string& id = original.id;
-    if (chain.empty()) return {original, false};
+    if (requested.empty()) return {original, false};
+    // Keyed by the source-aware canonical chain (the HTTP layer passes it already; it is a fixed
+    // point), so every caller stores equivalent chains as one object.
+    const auto source = source_format(original.content_type);
+    const Chain chain = source ? canonical_for(requested, *source) : requested;
 
     const std::string derived_id = variant_id(id, chain);
     if (auto existing = storage_.head(derived_id)) return {*existing, false};

@@ -32,8 +32,8 @@ public:
         ObjectInfo info;
         bool created = false; // false: the derivative already existed
     };
-    // Returns the stored derivative `<original.id>/<canonical chain>`, computing and storing it if
-    // needed. `original` is the original's metadata, as the caller has just read it. An empty
+    // Returns the stored derivative `<original.id>/<canonical chain>` (source-aware: canonical_for
+    // with the original's format), computing and storing it if needed. `original` is the original's metadata, as the caller has just read it. An empty
     // chain is the original itself.
     Transformed transform(const ObjectInfo& original, const Chain& chain);
 

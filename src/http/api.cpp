@@ -1,6 +1,7 @@
 #include "http/api.h"
 
 #include "core/ids.h"
+#include "core/ops/canonical.h"
 #include "core/ops/negotiate.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
@@ -205,18 +206,28 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
         }
         chain = concrete_chain(requested, format);
     }
-    const std::string key = variant_id(route.id, chain);
-    // The stored result if there is one; else the original it is to be made from.
+    // A stored result under the requested chain's key is the answer (one head): that key is
+    // source-aware canonical whenever an object has it. Else the original it is to be made from.
+    const std::string requested_key = variant_id(route.id, chain);
     struct Found {
         std::optional<ObjectInfo> stored, original;
     };
-    const Found found = co_await storage_call([this, &key, &route, &original] {
-        if (auto stored = storage_.head(key)) return Found{stored, std::nullopt};
+    const Found found = co_await storage_call([this, &requested_key, &route, &original] {
+        if (auto stored = storage_.head(requested_key)) return Found{stored, std::nullopt};
         return Found{std::nullopt, original ? original : storage_.head(route.id)};
     });
     if (found.stored) co_return ImageService::Transformed{*found.stored, false};
     if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
-    co_return co_await produce(*found.original, chain, key);
+    // The storage key: chains equivalent given the original's format (a convert to it, a quality
+    // for a lossless output) share one object, and its id is this form.
+    const auto source = source_format(found.original->content_type);
+    const Chain canonical = source ? canonical_for(chain, *source) : chain;
+    const std::string key = variant_id(route.id, canonical);
+    if (key != requested_key) {
+        const auto stored = co_await storage_call([this, &key] { return storage_.head(key); });
+        if (stored) co_return ImageService::Transformed{*stored, false};
+    }
+    co_return co_await produce(*found.original, canonical, key);
 }
 
 awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, const Chain& chain,
@@ -251,7 +262,9 @@ awaitable<void> Api::eager(ObjectInfo original) {
         } else {
             chains.push_back(preset);
         }
-        for (const Chain& chain : chains) {
+        const auto source = source_format(original.content_type);
+        for (const Chain& concrete : chains) {
+            const Chain chain = source ? canonical_for(concrete, *source) : concrete;
             try {
                 co_await produce(original, chain, variant_id(original.id, chain), false);
                 ++eager_ok_;

@@ -1,12 +1,17 @@
 #pragma once
 
+#include "core/ops/background.h"
+#include "core/ops/blur.h"
 #include "core/ops/convert.h"
 #include "core/ops/crop.h"
 #include "core/ops/fit.h"
 #include "core/ops/flip.h"
+#include "core/ops/grayscale.h"
 #include "core/ops/op_traits.h"
+#include "core/ops/quality.h"
 #include "core/ops/rotate.h"
 #include "core/ops/scale.h"
+#include "core/ops/sharpen.h"
 
 #include <string>
 #include <variant>
@@ -15,7 +20,7 @@
 namespace imgpipe {
 
 // The op list: adding an op is its own files, one entry here, and its tests.
-using Op = std::variant<Rotate, Scale, Convert, Crop, Fit, Flip>;
+using Op = std::variant<Rotate, Scale, Convert, Crop, Fit, Flip, Blur, Sharpen, Grayscale, Background, Quality>;
 
 namespace detail {
 template <class V>

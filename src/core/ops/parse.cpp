@@ -1,5 +1,7 @@
 #include "core/ops/parse.h"
 
+#include "core/ops/canonical.h"
+
 #include "core/errors.h"
 #include "core/text.h"
 
@@ -136,6 +138,7 @@ Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops) {
             start = bar + 1;
         }
     }
+    canonicalise(chain.ops, std::nullopt); // quality to the end, unread backgrounds, repeats
     return chain;
 }
 

@@ -10,7 +10,8 @@ namespace imgpipe {
 // Parses the path segments of GET /image/<id>/<seg>/<seg>/..., each segment a chain of ops joined
 // by '|' (already percent-decoded). Segments are concatenated: "a/b" means "a|b". Op names and
 // arguments are case-insensitive and may be padded with spaces. The result is canonical: identity
-// rotations are dropped and repeated identical converts collapse.
+// rotations are dropped and repeated identical converts collapse, and the chain-level rules of
+// canonical.h apply (those that need no source format).
 // Throws Error(invalid_chain) naming the bad op, or Error(too_many_ops).
 Chain parse_chain(const std::vector<std::string_view>& segments, int max_ops);
 

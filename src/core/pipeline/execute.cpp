@@ -71,7 +71,7 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
     }
     if (!format_has_alpha(plan.output)) img = flatten(img, ctx);
     watch(img, &deadline);
-    return Encoded{encode(img, plan.output, output), plan.output, img.width(), img.height()};
+    return Encoded{encode(img, plan.output, output, plan.quality), plan.output, img.width(), img.height()};
 }
 
 template <class Body>

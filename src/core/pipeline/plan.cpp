@@ -37,6 +37,7 @@ Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig&
         }
         sizes.push_back(next);
         if (const auto* c = std::get_if<Convert>(&op)) plan.output = c->format;
+        if (const auto* q = std::get_if<Quality>(&op)) plan.quality = q->value;
     }
     plan.output_size = sizes.back();
     if (plan.output_size.width > limits.max_output_width ||

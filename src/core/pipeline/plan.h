@@ -23,6 +23,7 @@ struct Plan {
     Size resized;
     std::vector<Op> ops;                // applied in order after the decode
     Format output = Format::jpeg;
+    std::optional<int> quality;         // the last quality op's; else the configured default
     Size output_size;                   // predicted
 };
 

@@ -192,5 +192,23 @@ INSTANTIATE_TEST_SUITE_P(Geometry, PlannedMatchesLiteral,
                                            "fit:400x400:contain|convert:png",
                                            "crop:2000x1200:entropy|fit:200x200:outside"));
 
+// blur commutes with the shrink (its sigma rescaled); sharpen is a barrier; grayscale, background
+// and quality commute as they are.
+TEST(Plan, FiltersBeforeADownscale) {
+    const Plan blur = plan_of("blur:8|scale:400x250", jpeg_source(2560, 1600));
+    ASSERT_TRUE(blur.shrink_on_load);
+    EXPECT_EQ(blur.shrunk_ops, 1u);
+    EXPECT_NEAR(std::get<Blur>(op_rescaled(blur.ops[0], 0.25, 0.25)).sigma, 2.0, 1e-9);
+    EXPECT_FALSE(plan_of("sharpen|scale:400x250", jpeg_source(2560, 1600)).shrink_on_load);
+    const Plan after = plan_of("scale:400x250|sharpen", jpeg_source(2560, 1600));
+    EXPECT_TRUE(after.shrink_on_load) << "a sharpen after the resize stops nothing";
+    const Plan mixed = plan_of("background:ff0000|grayscale|rotate:10|quality:40|scale:400x", jpeg_source(2560, 1600));
+    ASSERT_TRUE(mixed.shrink_on_load);
+    EXPECT_EQ(mixed.quality, 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, PlannedMatchesLiteral,
+                         ::testing::Values("blur:6|scale:400x250", "grayscale|blur:1.5|rotate:10|scale:300x|convert:png"));
+
 } // namespace
 } // namespace imgpipe
