@@ -75,7 +75,7 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
     return finish(img, plan, output, ctx, deadline, img.height());
 }
 
-// An animation, decoded as a strip of equal frames: the ops run on each frame (each op's output
+// An animation, decoded as a strip of equal frames (streamed top to bottom): the ops run on each frame (each op's output
 // size depends only on its input size, so the frames stay equal; an op that chooses from the
 // pixels would choose per frame), the frames are joined into a strip again and the savers
 // (gifsave, webpsave) write every page-height rows as one frame, with the source's timing.
@@ -88,7 +88,14 @@ Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& ou
     std::vector<VImage> frames;
     for (int top = 0; top < strip.height(); top += page) {
         ChainContext frame_ctx;
-        frames.push_back(apply_ops(strip.extract_area(0, top, strip.width(), page), plan, frame_ctx, deadline));
+        VImage frame = strip.extract_area(0, top, strip.width(), page);
+        // The strip streams top to bottom; an op that reads out of order gets its frame in memory
+        // (frames are built in order, so the stream is read in order).
+        if (needs_random_access(plan.ops)) {
+            watch(frame, &deadline);
+            frame = frame.copy_memory();
+        }
+        frames.push_back(apply_ops(frame, plan, frame_ctx, deadline));
         ctx = frame_ctx;
     }
     VImage out = VImage::arrayjoin(frames, VImage::option()->set("across", 1)).copy();

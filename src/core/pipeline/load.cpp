@@ -197,7 +197,9 @@ VImage load_full(const std::string& path) {
 VImage load_frames(const std::string& path, bool all) {
     try {
         auto* options = VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR);
-        if (all) options->set("n", -1);
+        // All frames are read once, top to bottom (the executor asks for them in order), so the
+        // decoder need not hold the whole strip.
+        if (all) options->set("n", -1)->set("access", VIPS_ACCESS_SEQUENTIAL);
         return normalise_colour(VImage::new_from_file(path.c_str(), options));
     } catch (const vips::VError&) {
         undecodable();
