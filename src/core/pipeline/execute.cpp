@@ -75,10 +75,11 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
     return finish(img, plan, output, ctx, deadline, img.height());
 }
 
-// An animation, decoded as a strip of equal frames (streamed top to bottom): the ops run on each frame (each op's output
-// size depends only on its input size, so the frames stay equal; an op that chooses from the
-// pixels would choose per frame), the frames are joined into a strip again and the savers
-// (gifsave, webpsave) write every page-height rows as one frame, with the source's timing.
+// An animation, decoded as a strip of equal frames (streamed top to bottom): the ops run on each
+// frame (each op's output size depends only on its input size, so the frames stay equal; an op
+// that chooses from the pixels, like a smart crop, would choose per frame), the frames are joined
+// into a strip again and the savers (gifsave, webpsave) write every page-height rows as one frame,
+// with the source's timing.
 Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& output,
                    Clock::time_point& deadline) {
     const int page = strip.get_typeof(VIPS_META_PAGE_HEIGHT) != 0 ? strip.get_int(VIPS_META_PAGE_HEIGHT)
