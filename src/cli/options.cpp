@@ -27,6 +27,8 @@ void bind_engine_options(CLI::App& app, Config& c) {
     opt("--max-output-width", l.max_output_width, "IMGPIPE_MAX_OUTPUT_WIDTH", "widest result");
     opt("--max-output-height", l.max_output_height, "IMGPIPE_MAX_OUTPUT_HEIGHT", "tallest result");
     opt("--max-ops", l.max_ops, "IMGPIPE_MAX_OPS", "most ops in one chain");
+    opt("--max-frames", l.max_frames, "IMGPIPE_MAX_FRAMES", "most frames of an animated GIF/WebP");
+    opt("--max-animation-pixels", l.max_animation_pixels, "IMGPIPE_MAX_ANIMATION_PIXELS", "most pixels over all frames of an animation (source, each step, result)");
     opt("--processing-timeout-ms", l.processing_timeout_ms, "IMGPIPE_PROCESSING_TIMEOUT_MS", "time limit of one transform");
     auto& o = c.output;
     opt("--jpeg-quality", o.jpeg_quality, "IMGPIPE_JPEG_QUALITY", "JPEG quality 1-100");
@@ -155,6 +157,8 @@ void validate(const Config& c) {
     positive(c.limits.max_output_height, "max-output-height");
     positive(c.limits.max_ops, "max-ops");
     positive(c.limits.processing_timeout_ms, "processing-timeout-ms");
+    positive(c.limits.max_frames, "max-frames");
+    positive(static_cast<long long>(c.limits.max_animation_pixels), "max-animation-pixels");
     positive(c.workers.threads, "workers");
     range(c.workers.queue, 0, 1'000'000, "queue");
     positive(c.workers.vips_concurrency, "vips-concurrency");

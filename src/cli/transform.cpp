@@ -62,11 +62,12 @@ int transform(const Config& config, const TransformArgs& args) {
         Chain chain = parse_chain({args.chain}, config.limits.max_ops);
         const bool converts = std::any_of(chain.ops.begin(), chain.ops.end(), is<Convert>);
         const std::optional<Format> named = converts ? std::nullopt : format_of_output(args.output);
-        const SourceInfo source = probe_image(args.input, config.limits);
-        Plan plan = make_plan(chain, source, config.limits,
-                              args.literal ? PlanMode::literal : PlanMode::planned);
-        // Without a convert op, the output file's extension picks the format.
-        if (named) plan.output = *named;
+        SourceInfo source = probe_image(args.input, config.limits);
+        // Without a convert op, the output file's extension picks the format (the plan must know
+        // it: whether an animation keeps its frames depends on it).
+        if (named) source.default_output = *named;
+        const Plan plan = make_plan(chain, source, config.limits,
+                                    args.literal ? PlanMode::literal : PlanMode::planned);
 
         const auto deadline = std::chrono::steady_clock::now() +
                               std::chrono::milliseconds(config.limits.processing_timeout_ms);
@@ -77,6 +78,7 @@ int transform(const Config& config, const TransformArgs& args) {
             << nlohmann::json{{"format", format_name(out.format)},
                               {"width", out.width},
                               {"height", out.height},
+                              {"frames", out.frames},
                               {"bytes", out.bytes.size()},
                               {"chain", chain.canonical()},
                               {"shrink_on_load", plan.shrink_on_load.has_value()}}

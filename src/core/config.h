@@ -32,11 +32,20 @@ struct LimitsConfig {
     int max_output_height = 8192;
     int max_ops = 16;
     int processing_timeout_ms = 30000; // per transform, enforced inside libvips evaluation
+    // Animated GIF/WebP keep every frame. 300 frames is 10 s at 30 fps, 30 s at 10 fps: longer
+    // animations are video. The pixels over all frames (source, every step of a chain) bound decode,
+    // memory and encode time; 50 megapixels, as for a still source, is 300 frames of 480x340 or 150
+    // of 640x480. Ops cost more per pixel on small frames (a 10-degree rotate of 300 frames of
+    // 320x240 took ~25 s on 2 busy cores against ~3 s for one 23-megapixel still).
+    int max_frames = 300;
+    uint64_t max_animation_pixels = 50'000'000;
 };
 
-// As JSON (field names as keys): `--print-config`, and the limits a cluster job carries.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LimitsConfig, max_upload_bytes, max_source_pixels, max_output_width,
-                                   max_output_height, max_ops, processing_timeout_ms)
+// As JSON (field names as keys): `--print-config`, and the limits a cluster job carries. A field a
+// job lacks (sent by an older API node during a rolling upgrade) takes its default.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LimitsConfig, max_upload_bytes, max_source_pixels,
+                                                max_output_width, max_output_height, max_ops,
+                                                processing_timeout_ms, max_frames, max_animation_pixels)
 
 struct WorkersConfig {
     int threads = 2;          // image work threads (the bounded pool)

@@ -29,7 +29,8 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
 
     ObjectInfo info;
     info.id = id;
-    if (wants_mipmap(source.width, source.height)) {
+    // An animation gets no mipmap (it would hold one frame): its transforms decode every frame.
+    if (source.frames == 1 && wants_mipmap(source.width, source.height)) {
         // The decode that proves the upload sound also makes the mipmap; it is stored first, so
         // that no original is ever visible without it.
         const Mipmap m = make_mipmap(path);
@@ -37,7 +38,7 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
                                       "\"" + md5_hex(m.pixels) + "\"", "mipmap", m.width, m.height},
                            m.pixels);
     } else {
-        verify_decodable(path);
+        verify_decodable(path, source.frames);
     }
     info.content_type = source.mime;
     info.content_length = size;
@@ -85,7 +86,8 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
                                                  const Chain& chain,
                                                  std::chrono::steady_clock::time_point deadline) {
     // The plan is made from the original's metadata (upright size, format); the mipmap serves it
-    // when the plan shrinks on load to a size the mipmap covers.
+    // when the plan shrinks on load to a size the mipmap covers. Animated originals have none
+    // (check_upload), so their transforms always take the full path below, which knows the frames.
     const auto format = source_format(original.content_type);
     if (!format || original.width <= 0 || original.height <= 0) return std::nullopt;
     const SourceInfo source{original.content_type, *format, original.width, original.height, 1};

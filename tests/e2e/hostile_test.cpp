@@ -388,21 +388,35 @@ TEST_F(HostileAccepted, SixteenBitPngScalesToEightBitWithItsColours) {
     EXPECT_EQ(test::colour_at(img, 28, 20), "white");
 }
 
-TEST_F(HostileAccepted, GifWithThousandsOfFramesKeepsTheFirst) {
-    // Keeping the first frame costs about what a one-frame GIF costs, on any machine; decoding all
-    // 3000 would cost thousands of times that.
+TEST_F(HostileAccepted, GifWithThousandsOfFramesIsRefusedByTheFrameLimitQuickly) {
+    // Animations keep every frame up to --max-frames (300 by default): 3000 frames are refused from
+    // the header, at about what a one-frame GIF costs on any machine; decoding all 3000 would cost
+    // thousands of times that.
     // The inputs are made before the clocks start: encoding 3000 frames is the test's own cost, and
     // under ASan it alone took seconds.
     const std::string one = hostile::gif_with_frames(1);
     const std::string many = hostile::gif_with_frames(3000);
     const long long one_ms = time_ms([&] { accept(one, "scale:16x16|convert:png"); });
-    vips::VImage img;
-    const long long all_ms = time_ms([&] { img = accept(many, "scale:16x16|convert:png"); });
-    std::printf("[ FIGURES  ] GIF upload + transform: 1 frame %lld ms, 3000 frames %lld ms\n", one_ms, all_ms);
+    const size_t stored_before = world().server.stored_objects();
+    HttpResponse r;
+    const long long all_ms = time_ms([&] { r = upload(many); });
+    std::printf("[ FIGURES  ] GIF upload: 1 frame (+ transform) %lld ms, 3000 frames (refused) %lld ms\n", one_ms,
+                all_ms);
     EXPECT_LT(all_ms, std::max(10000LL, 30 * one_ms)) << "one frame took " << one_ms << " ms";
+    ASSERT_EQ(r.status, 413) << r.body.substr(0, 300);
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_EQ(r.json()["error"]["code"], "image_too_large") << r.body;
+    EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("3000 frames"), std::string::npos) << r.body;
+    EXPECT_EQ(world().server.stored_objects(), stored_before) << "something was stored";
+}
+
+TEST_F(HostileAccepted, GifWithManySmallFramesWithinTheLimitKeepsThemAll) {
+    const vips::VImage img = accept(hostile::gif_with_frames(300), "scale:16x16");
+    EXPECT_EQ(last_.json()["height"], 8) << "the upload reports one frame";
+    EXPECT_EQ(test::loader_of(img), "gifload_buffer");
+    EXPECT_EQ(img.get_int(VIPS_META_N_PAGES), 300);
     EXPECT_EQ(img.width(), 16);
-    EXPECT_EQ(img.height(), 16);
-    EXPECT_EQ(last_.json()["height"], 8) << "one frame, not a strip of 3000";
+    EXPECT_EQ(img.height(), 16) << "decode() reads the first frame";
 }
 
 TEST_F(HostileAccepted, JpegWithHtmlAppendedIsServedAsAnImageOnly) {

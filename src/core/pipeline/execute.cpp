@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace imgpipe {
 
@@ -52,9 +53,8 @@ bool needs_random_access(const std::vector<Op>& ops) {
 
 namespace {
 
-// The ops and the encode, on a decoded source; libvips errors propagate.
-Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline) {
-    ChainContext ctx;
+// The ops on one decoded image (a still, or one frame of an animation); libvips errors propagate.
+VImage apply_ops(VImage img, const Plan& plan, ChainContext& ctx, Clock::time_point& deadline) {
     // The ops before the first resize run on the image as shrunk on load: their pixel parameters
     // follow the size it actually has (rounding makes it differ from the plan by a pixel or so).
     const double fx = static_cast<double>(img.width()) / plan.source.width;
@@ -69,9 +69,63 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
             img = img.copy_memory();
         }
     }
+    return img;
+}
+
+Encoded finish(VImage img, const Plan& plan, const OutputConfig& output, const ChainContext& ctx,
+               Clock::time_point& deadline, int frame_height) {
     if (!format_has_alpha(plan.output)) img = flatten(img, ctx);
     watch(img, &deadline);
-    return Encoded{encode(img, plan.output, output, plan.quality), plan.output, img.width(), img.height()};
+    return Encoded{encode(img, plan.output, output, plan.quality), plan.output, img.width(), frame_height,
+                   img.height() / frame_height};
+}
+
+// The ops and the encode, on a decoded still image (or the one frame an output keeps).
+Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline) {
+    ChainContext ctx;
+    img = apply_ops(img, plan, ctx, deadline);
+    return finish(img, plan, output, ctx, deadline, img.height());
+}
+
+// An animation, decoded as a strip of equal frames (streamed top to bottom): the ops run on each
+// frame (each op's output size depends only on its input size, so the frames stay equal; an op
+// that chooses from the pixels, like a smart crop, would choose per frame), the frames are joined
+// into a strip again and the savers (gifsave, webpsave) write every page-height rows as one frame,
+// with the source's timing.
+Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& output,
+                   Clock::time_point& deadline) {
+    const int page = strip.get_typeof(VIPS_META_PAGE_HEIGHT) != 0 ? strip.get_int(VIPS_META_PAGE_HEIGHT)
+                                                                   : strip.height() / plan.frames;
+    if (page <= 0 || strip.height() % page != 0) throw Error(ErrorCode::undecodable, kUndecodableMessage);
+    ChainContext ctx;
+    std::vector<VImage> frames;
+    for (int top = 0; top < strip.height(); top += page) {
+        ChainContext frame_ctx;
+        VImage frame = strip.extract_area(0, top, strip.width(), page);
+        // The strip streams top to bottom; an op that reads out of order gets its frame in memory
+        // (frames are built in order, so the stream is read in order).
+        if (needs_random_access(plan.ops)) {
+            watch(frame, &deadline);
+            frame = frame.copy_memory();
+        }
+        frames.push_back(apply_ops(frame, plan, frame_ctx, deadline));
+        ctx = frame_ctx;
+    }
+    VImage out = VImage::arrayjoin(frames, VImage::option()->set("across", 1)).copy();
+    out.set(VIPS_META_PAGE_HEIGHT, frames.front().height());
+    // The timing travels on the strip; copy it explicitly (which op keeps which field is no
+    // contract), and never strip it (save.cpp removes only EXIF, XMP, IPTC, ICC, orientation).
+    for (const char* field : {"delay", "loop", "gif-delay", "gif-loop"}) {
+        if (strip.get_typeof(field) == 0) {
+            if (out.get_typeof(field) != 0) vips_image_remove(out.get_image(), field);
+            continue;
+        }
+        GValue value = G_VALUE_INIT;
+        vips_image_get(strip.get_image(), field, &value);
+        vips_image_set(out.get_image(), field, &value);
+        g_value_unset(&value);
+    }
+    return finish(out, plan, output, ctx, deadline, frames.front().height());
 }
 
 template <class Body>
@@ -93,6 +147,11 @@ Encoded guarded(Clock::time_point deadline, Body&& body) {
 Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
                 Clock::time_point deadline) {
     return guarded(deadline, [&](Clock::time_point& d) {
+        // An animation keeps every frame when the output can (plan.frames), else its first.
+        if (plan.source_frames > 1) {
+            const VImage frames = load_frames(path, plan.frames > 1);
+            return plan.frames > 1 ? run_frames(frames, plan, output, d) : run(frames, plan, output, d);
+        }
         VImage img = plan.shrink_on_load
                          ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
                          : load_full(path);

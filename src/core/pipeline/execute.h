@@ -11,8 +11,9 @@ namespace imgpipe {
 struct Encoded {
     std::string bytes;
     Format format = Format::jpeg;
-    int width = 0;
+    int width = 0;  // of each frame
     int height = 0;
+    int frames = 1; // an animated output: its frames
 };
 
 // Runs a plan on the image at `path`: one decode, the ops, one encode. libvips evaluation is

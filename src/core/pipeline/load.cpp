@@ -6,6 +6,7 @@
 #include "core/formats/source_format.h"
 #include "core/pipeline/vips_setup.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -57,6 +58,23 @@ VImage upright(VImage img, int hidden) {
 
 bool swaps_sides(int orientation) { return orientation >= 5 && orientation <= 8; }
 
+void check_animation(int width, int height, int frames, const LimitsConfig& limits) {
+    if (frames > limits.max_frames) {
+        throw Error(ErrorCode::image_too_large, "the animation has " + std::to_string(frames) +
+                                                    " frames; at most " + std::to_string(limits.max_frames) +
+                                                    " are accepted");
+    }
+    const uint64_t total = static_cast<uint64_t>(width) * static_cast<uint64_t>(height) *
+                           static_cast<uint64_t>(frames);
+    if (total > limits.max_animation_pixels) {
+        throw Error(ErrorCode::image_too_large,
+                    "the animation has " + std::to_string(frames) + " frames of " + std::to_string(width) +
+                        "x" + std::to_string(height) + " (" + std::to_string(total) +
+                        " pixels); at most " + std::to_string(limits.max_animation_pixels) +
+                        " pixels over all frames are accepted");
+    }
+}
+
 } // namespace
 
 SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
@@ -105,6 +123,16 @@ SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
         info.default_output = Format::avif;
     }
 
+    // Only GIF and WebP animate; other multi-page files (TIFF, HEIF) keep their first page.
+    const bool can_animate = format->container == Container::gif || format->container == Container::webp;
+    if (can_animate && img.get_typeof(VIPS_META_N_PAGES) != 0) info.frames = std::max(1, img.get_int(VIPS_META_N_PAGES));
+    if (info.frames > 1) {
+        check_animation(img.width(), img.height(), info.frames, limits);
+        info.width = img.width();
+        info.height = img.height();
+        return info; // frames are never turned (load_frames)
+    }
+
     const int hidden = hidden_orientation(path, img);
     info.orientation = hidden != 1                                  ? hidden
                        : img.get_typeof(VIPS_META_ORIENTATION) != 0 ? img.get_int(VIPS_META_ORIENTATION)
@@ -115,8 +143,16 @@ SourceInfo probe_image(const std::string& path, const LimitsConfig& limits) {
     return info;
 }
 
-void verify_decodable(const std::string& path) {
+void verify_decodable(const std::string& path, int frames) {
     try {
+        if (frames > 1) {
+            VImage all = VImage::new_from_file(path.c_str(), VImage::option()
+                                                                 ->set("n", -1)
+                                                                 ->set("access", VIPS_ACCESS_SEQUENTIAL)
+                                                                 ->set("fail_on", VIPS_FAIL_ON_ERROR));
+            (void)all.avg(); // every frame through the decoder
+            return;
+        }
         VImage small = VImage::thumbnail(
             path.c_str(), 64, VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR));
         (void)small.avg(); // forces every pixel of the source through the decoder
@@ -153,6 +189,18 @@ VImage load_full(const std::string& path) {
         VImage img = VImage::new_from_file(path.c_str(),
                                            VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR));
         return normalise_colour(upright(img, hidden_orientation(path, img)));
+    } catch (const vips::VError&) {
+        undecodable();
+    }
+}
+
+VImage load_frames(const std::string& path, bool all) {
+    try {
+        auto* options = VImage::option()->set("fail_on", VIPS_FAIL_ON_ERROR);
+        // All frames are read once, top to bottom (the executor asks for them in order), so the
+        // decoder need not hold the whole strip.
+        if (all) options->set("n", -1)->set("access", VIPS_ACCESS_SEQUENTIAL);
+        return normalise_colour(VImage::new_from_file(path.c_str(), options));
     } catch (const vips::VError&) {
         undecodable();
     }

@@ -9,6 +9,16 @@ namespace imgpipe {
 
 namespace {
 
+void check_animation_step(const std::string& what, Size size, int frames, const LimitsConfig& limits) {
+    const uint64_t total = static_cast<uint64_t>(size.width) * static_cast<uint64_t>(size.height) *
+                           static_cast<uint64_t>(frames);
+    if (total <= limits.max_animation_pixels) return;
+    throw Error(ErrorCode::output_too_large,
+                what + " " + std::to_string(frames) + " frames of " + std::to_string(size.width) + "x" +
+                    std::to_string(size.height) + " (" + std::to_string(total) +
+                    " pixels); the limit over all frames is " + std::to_string(limits.max_animation_pixels));
+}
+
 } // namespace
 
 Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig& limits,
@@ -49,7 +59,17 @@ Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig&
                         std::to_string(limits.max_output_height));
     }
 
-    if (mode == PlanMode::literal) return plan;
+    plan.source_frames = std::max(1, source.frames);
+    plan.frames = traits(plan.output).animation ? plan.source_frames : 1;
+    if (plan.frames > 1) {
+        // Every frame goes through every step; steps that render first are held in memory.
+        for (size_t i = 0; i < chain.ops.size(); ++i) {
+            check_animation_step("'" + op_canonical(chain.ops[i]) + "' would make", sizes[i + 1], plan.frames, limits);
+        }
+    }
+
+    // The frames of an animation are decoded as stored, at full size (load_frames).
+    if (mode == PlanMode::literal || plan.source_frames > 1) return plan;
     const auto first_resize = std::find_if(plan.ops.begin(), plan.ops.end(), [](const Op& op) {
         return op_shrink_rule(op) != ShrinkRule::commutes;
     });

@@ -24,7 +24,11 @@ struct Plan {
     std::vector<Op> ops;                // applied in order after the decode
     Format output = Format::jpeg;
     std::optional<int> quality;         // the last quality op's; else the configured default
-    Size output_size;                   // predicted
+    Size output_size;                   // predicted (of each frame)
+    // An animated source: the frames it has. The output keeps them all when its format animates
+    // (each op runs on each frame), else only the first frame is decoded.
+    int source_frames = 1;
+    int frames = 1; // of the output
 };
 
 enum class PlanMode {
@@ -36,6 +40,8 @@ enum class PlanMode {
 // shrink-on-load size. The only reordering is "uniform shrink before the first resize": it is
 // applied when every op before that resize commutes with a uniform shrink (ShrinkRule::commutes,
 // declared by each op) and the resize reduces the image in both directions (see PLANNING.md).
+// Animated sources never shrink on load; an animated output must keep every step's pixels over all
+// frames within limits.max_animation_pixels (Error(output_too_large)).
 Plan make_plan(const Chain& chain, const SourceInfo& source, const LimitsConfig& limits,
                PlanMode mode = PlanMode::planned);
 

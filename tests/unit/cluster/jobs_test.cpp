@@ -1,6 +1,7 @@
 #include "cluster/jobs.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace imgpipe::cluster {
 namespace {
@@ -15,6 +16,8 @@ TEST(Jobs, ATransformJobSurvivesTheWireWithItsLimits) {
     job.chain = "rotate:10|convert:png";
     job.limits.max_source_pixels = 1000;
     job.limits.processing_timeout_ms = 7;
+    job.limits.max_frames = 9;
+    job.limits.max_animation_pixels = 12345;
     job.output.webp_quality = 33;
     const Job back = decode_job(encode(job));
     EXPECT_EQ(back.kind, Job::Kind::transform);
@@ -25,7 +28,25 @@ TEST(Jobs, ATransformJobSurvivesTheWireWithItsLimits) {
     EXPECT_EQ(back.chain, job.chain);
     EXPECT_EQ(back.limits.max_source_pixels, 1000u);
     EXPECT_EQ(back.limits.processing_timeout_ms, 7);
+    EXPECT_EQ(back.limits.max_frames, 9);
+    EXPECT_EQ(back.limits.max_animation_pixels, 12345u);
     EXPECT_EQ(back.output.webp_quality, 33);
+}
+
+TEST(Jobs, LimitsFromAnOlderNodeTakeTheDefaultsOfFieldsTheyLack) {
+    // During a rolling upgrade an API node without the animation limits may send jobs.
+    Job job;
+    job.kind = Job::Kind::transform;
+    job.key = "k";
+    job.chain = "convert:png";
+    job.limits.max_ops = 5;
+    nlohmann::json j = nlohmann::json::parse(encode(job));
+    j["limits"].erase("max_frames");
+    j["limits"].erase("max_animation_pixels");
+    const Job back = decode_job(j.dump());
+    EXPECT_EQ(back.limits.max_ops, 5);
+    EXPECT_EQ(back.limits.max_frames, LimitsConfig{}.max_frames);
+    EXPECT_EQ(back.limits.max_animation_pixels, LimitsConfig{}.max_animation_pixels);
 }
 
 TEST(Jobs, AnIngestJobAndResultsSurviveTheWire) {
