@@ -16,9 +16,8 @@ namespace imgpipe {
 struct Crop {
     static constexpr std::string_view names[] = {"crop"};
     // A uniform shrink before a crop is the crop of the shrunk image with the region scaled
-    // (rescaled). For smart/entropy too: libvips scores attention on a ~32-pixel copy of the
-    // image whatever its size, and entropy compares strips whose ranking a shrink barely changes,
-    // so the shrunk image yields about the same region (this is a judgement, not exact).
+    // (rescaled). smart/entropy too, because they score a copy of fixed size (gravity.cpp), so
+    // the shrunk image yields about the same region; the plan tests hold them to 30 dB.
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
     // smart and entropy read their input twice (score, then extract), which a shrink-on-load

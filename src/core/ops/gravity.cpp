@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <utility>
 
 namespace imgpipe {
@@ -29,6 +30,28 @@ constexpr Named kNames[] = {
     {"smart", Gravity::smart},         {"attention", Gravity::smart},
     {"entropy", Gravity::entropy},
 };
+// The content gravities score a copy of the image this size on its long side (or the image, when
+// smaller), so the region they choose does not depend on the resolution the crop runs at: at full
+// size (literal) or shrunk on load (planned), the score sees almost the same pixels. Scoring the
+// image as it came gave regions apart by half the picture (PSNR 22-26 dB against the literal
+// chain, photo-like images). It also bounds the cost of entropy, which libvips computes at the
+// size it is given. Placement is then as fine as one score pixel (1/256 of the long side).
+constexpr int kScoreSide = 256;
+
+Offset place_by_content(const vips::VImage& in, Size region, Gravity g) {
+    const double k = std::min(1.0, static_cast<double>(kScoreSide) / std::max(in.width(), in.height()));
+    const vips::VImage small = k < 1.0 ? in.resize(k) : in;
+    const int w = std::clamp(static_cast<int>(std::lround(region.width * k)), 1, small.width());
+    const int h = std::clamp(static_cast<int>(std::lround(region.height * k)), 1, small.height());
+    const vips::VImage pick = small.smartcrop(
+        w, h, vips::VImage::option()->set("interesting", g == Gravity::smart ? VIPS_INTERESTING_ATTENTION
+                                                                             : VIPS_INTERESTING_ENTROPY));
+    // smartcrop is an extract_area of its input: its offset is minus the chosen corner.
+    const int left = static_cast<int>(std::lround(-pick.xoffset() / k));
+    const int top = static_cast<int>(std::lround(-pick.yoffset() / k));
+    return {std::clamp(left, 0, in.width() - region.width), std::clamp(top, 0, in.height() - region.height)};
+}
+
 } // namespace
 
 std::optional<Gravity> parse_gravity(std::string_view s) {
@@ -69,13 +92,7 @@ vips::VImage crop_by_gravity(const vips::VImage& in, Size region, Gravity g) {
     const Size image{in.width(), in.height()};
     const Size r{std::min(region.width, image.width), std::min(region.height, image.height)};
     if (r == image) return in;
-    if (by_content(g)) {
-        return in.smartcrop(r.width, r.height,
-                            vips::VImage::option()->set("interesting", g == Gravity::smart
-                                                                           ? VIPS_INTERESTING_ATTENTION
-                                                                           : VIPS_INTERESTING_ENTROPY));
-    }
-    const Offset o = place(g, r, image);
+    const Offset o = by_content(g) ? place_by_content(in, r, g) : place(g, r, image);
     return in.extract_area(o.left, o.top, r.width, r.height);
 }
 

@@ -28,7 +28,7 @@ struct Offset {
 Offset place(Gravity g, Size region, Size image);
 
 // The region of `in` of that size (clipped to the image) placed by `g`; smart and entropy ask
-// libvips' smartcrop (attention, entropy), which reads its input twice: score, then extract.
+// libvips' smartcrop (attention, entropy) on a reduced copy, then extract: `in` is read twice.
 vips::VImage crop_by_gravity(const vips::VImage& in, Size region, Gravity g);
 
 // "<w>x<h>", both whole positive pixels (at most 10,000,000); throws Error(invalid_chain) with

@@ -159,6 +159,17 @@ TEST(Crop, SmartAndEntropyFindTheDetailedPatch) {
         const double black = (img[0] == 0).ifthenelse(1, 0).avg() * 100 * 100;
         EXPECT_NEAR(black, 800, 1) << g;
     }
+    // The chosen corner is read from smartcrop's offsets: an input that carries the offsets of an
+    // earlier extract must give the same region as the same pixels without them.
+    const auto part = apply_op(Crop::parse("100,100,300,200"), src);
+    ASSERT_EQ(part.xoffset(), -100);
+    const auto fresh = part.copy(VImage::option()->set("xoffset", 0)->set("yoffset", 0));
+    for (const char* g : {"100x100:smart", "100x100:entropy"}) {
+        const auto a = apply_op(Crop::parse(g), part);
+        const auto b = apply_op(Crop::parse(g), fresh);
+        EXPECT_EQ(test::psnr(a, b), std::numeric_limits<double>::infinity()) << g;
+        EXPECT_GT(a.deviate(), 50.0) << g; // and it holds detail
+    }
 }
 
 // --- flip
