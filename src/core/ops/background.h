@@ -16,7 +16,7 @@ struct Background {
     static constexpr std::string_view names[] = {"background"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes; // touches no pixel
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     std::array<int, 4> rgba{255, 255, 255, 255};
 

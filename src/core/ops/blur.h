@@ -20,7 +20,7 @@ struct Blur {
     static constexpr double shrink_oversample = 1.0;
     // A convolution reads a band of rows around each output row; a large mask on a top-to-bottom
     // shrink-on-load decode would read behind its cache. The shrunk image is small: render it.
-    static constexpr bool random_access = true;
+    bool random_access() const { return true; }
 
     double sigma = 1.0;
 

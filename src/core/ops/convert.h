@@ -19,7 +19,7 @@ struct Convert {
     static constexpr std::string_view names[] = {"convert"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     Format format = Format::jpeg;
     bool negotiate = false; // convert:auto; `format` is meaningless until resolved

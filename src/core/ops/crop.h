@@ -21,9 +21,9 @@ struct Crop {
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
     // smart and entropy read their input twice (score, then extract), which a shrink-on-load
-    // decode streaming top to bottom cannot serve; the property is per type, so every crop says
-    // so (the executor then renders the shrunk image, small by construction, into memory).
-    static constexpr bool random_access = true;
+    // decode streaming top to bottom cannot serve (the executor then renders the shrunk image,
+    // small by construction, into memory); a region or gravity crop reads in order.
+    bool random_access() const { return by_gravity && (gravity == Gravity::smart || gravity == Gravity::entropy); }
 
     bool by_gravity = false; // false: the region x, y, width, height
     int x = 0;

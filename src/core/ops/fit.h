@@ -24,7 +24,7 @@ struct Fit {
     // box, i.e. s = max(W / w, H / h): exactly cover's scale and more than contain's (conservative).
     static constexpr ShrinkRule shrink = ShrinkRule::resizes;
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     int width = 0;
     int height = 0;

@@ -15,7 +15,7 @@ struct Flip {
     static constexpr double shrink_oversample = 1.0;
     // flip:v reads its input bottom-up, which a shrink-on-load decode (streaming top to bottom)
     // cannot serve; the property is per type, so flip:h says so too.
-    static constexpr bool random_access = true;
+    bool random_access() const { return !horizontal; } // a vertical flip reads bottom-up
 
     bool horizontal = true; // false: vertical
 

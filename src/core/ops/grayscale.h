@@ -14,7 +14,7 @@ struct Grayscale {
     static constexpr std::string_view names[] = {"grayscale", "greyscale"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes; // per pixel
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     static Grayscale parse(std::string_view args); // takes no argument
     std::string canonical() const { return "grayscale"; }

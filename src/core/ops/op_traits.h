@@ -41,7 +41,7 @@ concept OpType = requires(const T op, std::string_view args, Size size, double f
     // interpolation blurs at the scale it runs at).
     { T::shrink_oversample } -> std::convertible_to<double>;
     // Reads its input out of order (a shrink-on-load decode streams top to bottom).
-    { T::random_access } -> std::convertible_to<bool>;
+    { op.random_access() } -> std::same_as<bool>;
     { T::parse(args) } -> std::same_as<T>; // throws Error(invalid_chain) saying what is wrong
     { op.canonical() } -> std::same_as<std::string>;
     { op.is_identity() } -> std::same_as<bool>; // dropped from the canonical chain

@@ -81,7 +81,7 @@ double op_shrink_oversample(const Op& op) {
 }
 
 bool op_random_access(const Op& op) {
-    return std::visit([](const auto& o) { return std::decay_t<decltype(o)>::random_access; }, op);
+    return std::visit([](const auto& o) { return o.random_access(); }, op);
 }
 
 bool op_renders_first(const Op& op) {

@@ -16,7 +16,7 @@ struct Quality {
     static constexpr std::string_view names[] = {"quality"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     int value = 75;
 

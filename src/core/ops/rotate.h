@@ -17,7 +17,7 @@ struct Rotate {
     static constexpr std::string_view names[] = {"rotate"};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 2.0;
-    static constexpr bool random_access = true;
+    bool random_access() const { return true; }
 
     double degrees = 0; // normalised to [0, 360)
 

@@ -15,7 +15,7 @@ struct Scale {
     static constexpr std::string_view names[] = {"scale", "resize"};
     static constexpr ShrinkRule shrink = ShrinkRule::resizes;
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = false;
+    bool random_access() const { return false; }
 
     int width = 0;  // 0: derived from height, keeping aspect
     int height = 0; // 0: derived from width, keeping aspect

@@ -17,7 +17,7 @@ struct Sharpen {
     // output's scale and visibly differ from the literal result. So no shrink across it.
     static constexpr ShrinkRule shrink = ShrinkRule::barrier;
     static constexpr double shrink_oversample = 1.0;
-    static constexpr bool random_access = true; // a convolution, like blur
+    bool random_access() const { return true; } // a convolution, like blur
     static constexpr double default_sigma = 1.0;
 
     double sigma = default_sigma;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -129,12 +131,25 @@ TEST(Plan, CropWhollyOutsideTheImageIsRefused) {
 // picture: PLANNING.md asks for PSNR >= 30 dB on photos for every rewritten ordering.
 class PlannedMatchesLiteral : public ::testing::TestWithParam<const char*> {};
 
+// One 2560x1600 photo and its mipmap for every chain (making them costs seconds; unit_tests runs
+// as one process), in a file of this process's own, removed at exit.
+struct PlanPhoto {
+    std::string path = (std::filesystem::temp_directory_path() /
+                        ("imgpipe-plan-photo-" + std::to_string(::getpid()) + ".jpg")).string();
+    Mipmap mipmap;
+    PlanPhoto() {
+        test::write_file(path, test::encode(test::photo_like(2560, 1600, 3), ".jpg[Q=92]"));
+        mipmap = make_mipmap(path);
+    }
+    ~PlanPhoto() { std::filesystem::remove(path); }
+};
+const PlanPhoto& plan_photo() {
+    static const PlanPhoto photo;
+    return photo;
+}
+
 TEST_P(PlannedMatchesLiteral, Psnr) {
-    static const std::string path = [] {
-        const auto p = std::filesystem::temp_directory_path() / "imgpipe-plan-photo.jpg";
-        test::write_file(p.string(), test::encode(test::photo_like(2560, 1600, 3), ".jpg[Q=92]"));
-        return p.string();
-    }();
+    const std::string& path = plan_photo().path;
     const Chain chain = parse_chain({GetParam()}, 16);
     const SourceInfo src = jpeg_source(2560, 1600);
     const Plan planned = make_plan(chain, src, {}, PlanMode::planned);
@@ -153,9 +168,8 @@ TEST_P(PlannedMatchesLiteral, Psnr) {
 
 // The same chains served from the mipmap made at upload (1024 pixels on the long side).
 TEST_P(PlannedMatchesLiteral, PsnrFromMipmap) {
-    const auto path = std::filesystem::temp_directory_path() / "imgpipe-plan-mipmap.jpg";
-    test::write_file(path.string(), test::encode(test::photo_like(2560, 1600, 3), ".jpg[Q=92]"));
-    const Mipmap m = make_mipmap(path.string());
+    const std::filesystem::path path = plan_photo().path;
+    const Mipmap& m = plan_photo().mipmap;
     ASSERT_EQ(m.width, 1024);
     ASSERT_EQ(m.height, 640);
     const Chain chain = parse_chain({GetParam()}, 16);
