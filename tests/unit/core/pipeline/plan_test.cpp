@@ -197,10 +197,13 @@ INSTANTIATE_TEST_SUITE_P(Chains, PlannedMatchesLiteral,
                                            "rotate:10|scale:200x100|rotate:5|convert:png"));
 
 // crop, flip and fit (a keep-aspect resize: its derived side must come out as planned, 300x188).
+// Content crops are not here: on photo_like, whose detail is even everywhere, any region is as
+// good as another and the shrunk choice differed now and then (13.9 dB once in 8 runs); they are
+// checked on a picture with one subject below.
 INSTANTIATE_TEST_SUITE_P(Geometry, PlannedMatchesLiteral,
                          ::testing::Values("crop:301,77,1999,1201|scale:320x200|convert:png",
                                            "flip:h|crop:1000x600:southeast|flip:v|scale:250x150",
-                                           "crop:1200x900:smart|scale:300x225",
+                                           "crop:1200x900:north|scale:300x225",
                                            "fit:300x300|convert:png",
                                            "flip:v|fit:300x300:cover:north",
                                            "fit:400x400:contain|convert:png",
