@@ -31,6 +31,7 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- tools, corpus, builds
 need=()
 for tool in nginx wrk curl; do command -v "$tool" >/dev/null || need+=("$tool"); done
+command -v vips >/dev/null || need+=(libvips-tools) # corpus.sh makes its odd variants with it
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
