@@ -154,6 +154,28 @@ TEST_F(Animation, GifToWebpAndBackKeepFramesAndTiming) {
     EXPECT_EQ(img.get_int("loop"), 3);
 }
 
+TEST_F(Animation, CropAndFitRunOnEveryFrame) {
+    // crop:20x16:northwest keeps each frame's black corner quadrant and its colour beside it; a
+    // cover fit then makes 10x10 of it; a flip mirrors each frame, not the strip.
+    const std::string gif = file(test::encode(strip(40, 32, 4), ".gif"), ".gif");
+    const Encoded cropped = run(gif, "crop:0,0,20,16|convert:webp");
+    EXPECT_EQ(cropped.frames, 4);
+    expect_frames(cropped.bytes, 4, 20, 16, true);
+
+    const Encoded fitted = run(gif, "fit:20x20:cover:west|flip:v|convert:gif");
+    const VImage img = all_frames(fitted.bytes);
+    ASSERT_EQ(img.get_int(VIPS_META_N_PAGES), 4);
+    ASSERT_EQ(img.get_int(VIPS_META_PAGE_HEIGHT), 20);
+    EXPECT_EQ(img.width(), 20);
+    for (int i = 0; i < 4; ++i) {
+        SCOPED_TRACE("frame " + std::to_string(i));
+        EXPECT_EQ(test::colour_at(img, 2, i * 20 + 18), "black") << "the corner, flipped to the bottom";
+        EXPECT_EQ(test::colour_at(img, 17, i * 20 + 2), kNames[static_cast<size_t>(i)]);
+    }
+    EXPECT_EQ(img.get_array_int("delay"), (std::vector<int>{40, 50, 60, 70}));
+    EXPECT_EQ(img.get_int("loop"), 3);
+}
+
 TEST_F(Animation, FormatsThatCannotAnimateKeepTheFirstFrame) {
     const std::string path = file(test::encode(strip(40, 32, 4), ".gif"), ".gif");
     for (const char* chain : {"convert:png", "scale:20x16|convert:png", "convert:jpeg"}) {
