@@ -1,6 +1,9 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cmath>
+#include <charconv>
 #include <cctype>
 
 namespace imgpipe {
@@ -58,6 +61,36 @@ std::string percent_encode(std::string_view s, std::string_view keep) {
         }
     }
     return out;
+}
+
+std::optional<double> parse_plain_decimal(std::string_view s, bool negative_ok) {
+    std::string_view digits_part = s;
+    if (!digits_part.empty() && (digits_part[0] == '+' || (negative_ok && digits_part[0] == '-'))) {
+        digits_part.remove_prefix(1);
+    }
+    const auto dot = digits_part.find('.');
+    const auto whole = digits_part.substr(0, dot);
+    const auto frac = dot == std::string_view::npos ? std::string_view{} : digits_part.substr(dot + 1);
+    auto digits = [](std::string_view d) {
+        return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!digits(whole) || !digits(frac) || whole.size() > 12 || frac.size() > 12 || (whole.empty() && frac.empty())) {
+        return std::nullopt;
+    }
+    const size_t start = s[0] == '+' ? 1 : 0; // from_chars rejects a leading '+'
+    double value = 0;
+    auto [end, ec] = std::from_chars(s.data() + start, s.data() + s.size(), value);
+    if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
+std::string format_decimal(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", v);
+    std::string s(buf);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (s.back() == '.') s.pop_back();
+    return s;
 }
 
 } // namespace imgpipe

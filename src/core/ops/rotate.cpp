@@ -1,6 +1,7 @@
 #include "core/ops/rotate.h"
 
 #include "core/errors.h"
+#include "core/text.h"
 
 #include <charconv>
 #include <cmath>
@@ -22,20 +23,6 @@ double normalise(double d) {
     if (r >= 360.0) r -= 360.0;
     return r == 0 ? 0.0 : r; // no "-0"
 }
-// Plain decimals only ("12", "-0.5", ".5", "+10."): no hex floats, exponents, "inf" or "nan",
-// which from_chars or strtod would accept. Twelve digits on each side are plenty.
-bool is_plain_decimal(std::string_view s) {
-    if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
-    const auto dot = s.find('.');
-    const auto whole = s.substr(0, dot);
-    const auto frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-    auto digits = [](std::string_view d) {
-        return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    return digits(whole) && digits(frac) && whole.size() <= 12 && frac.size() <= 12 &&
-           !(whole.empty() && frac.empty());
-}
-
 // The new corners, premultiplied: transparent by default, else the chain's background.
 std::vector<double> corners(const vips::VImage& img, const ChainContext& ctx) {
     const auto bands = static_cast<size_t>(img.bands());
@@ -52,27 +39,14 @@ std::vector<double> corners(const vips::VImage& img, const ChainContext& ctx) {
 } // namespace
 
 Rotate Rotate::parse(std::string_view args) {
-    const std::string s(args);
-    if (!is_plain_decimal(s)) {
+    const auto value = parse_plain_decimal(args, true);
+    if (!value) {
         throw Error(ErrorCode::invalid_chain, "expects an angle in degrees, like rotate:90 or rotate:-12.5");
     }
-    const size_t start = s[0] == '+' ? 1 : 0; // from_chars rejects a leading '+'
-    double value = 0;
-    auto [end, ec] = std::from_chars(s.data() + start, s.data() + s.size(), value);
-    if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(value)) {
-        throw Error(ErrorCode::invalid_chain, "expects a finite angle in degrees");
-    }
-    return Rotate{normalise(value)};
+    return Rotate{normalise(*value)};
 }
 
-std::string Rotate::canonical() const {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6f", degrees);
-    std::string s(buf);
-    s.erase(s.find_last_not_of('0') + 1);
-    if (s.back() == '.') s.pop_back();
-    return "rotate:" + s;
-}
+std::string Rotate::canonical() const { return "rotate:" + format_decimal(degrees); }
 
 bool Rotate::is_right_angle() const { return std::fmod(degrees, 90.0) == 0; }
 
