@@ -42,7 +42,8 @@ bool named(std::string_view name) {
 template <class... Ts>
 std::optional<Op> parse_named(std::variant<Ts...>*, std::string_view name, std::string_view args) {
     std::optional<Op> op;
-    ((!op && named<Ts>(name) ? (op = Ts::parse(args), true) : false) || ...);
+    // The first type that owns the name parses it (|| stops there).
+    static_cast<void>(((named<Ts>(name) && (op = Ts::parse(args), true)) || ...));
     return op;
 }
 
