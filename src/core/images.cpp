@@ -52,10 +52,9 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
 ImageService::Transformed ImageService::transform(const ObjectInfo& original, const Chain& requested) {
     const std::string& id = original.id;
     if (requested.empty()) return {original, false};
-    // Keyed by the source-aware canonical chain (the HTTP layer passes it already; it is a fixed
-    // point), so every caller stores equivalent chains as one object.
-    const auto source = source_format(original.content_type);
-    const Chain chain = source ? canonical_for(requested, *source) : requested;
+    // Keyed by the stored chain (the HTTP layer passes it already; it is a fixed point), so every
+    // caller stores equivalent chains as one object.
+    const Chain chain = stored_chain(requested, original);
 
     const std::string derived_id = variant_id(id, chain);
     if (auto existing = storage_.head(derived_id)) return {*existing, false};
@@ -114,6 +113,11 @@ std::string variant_id(const std::string& original_id, const Chain& chain) {
 std::optional<Format> source_format(const std::string& mime) {
     if (mime == "image/heic") return Format::jpeg; // decoded, never encoded: JPEG by default
     return format_from_mime(mime);
+}
+
+Chain stored_chain(const Chain& chain, const ObjectInfo& original) {
+    const auto source = source_format(original.content_type);
+    return source ? canonical_for(chain, *source) : chain;
 }
 
 std::string derived_filename(const std::string& original, Format format) {

@@ -52,6 +52,10 @@ std::string variant_id(const std::string& original_id, const Chain& chain);
 // The default output format of a stored original, from its Content-Type.
 std::optional<Format> source_format(const std::string& mime);
 
+// The chain a variant of `original` is stored under: canonical given the original's format (a
+// convert to it, a quality for a lossless output disappear), so equivalent chains share one object.
+Chain stored_chain(const Chain& chain, const ObjectInfo& original);
+
 // "photo.jpeg" + png -> "photo.png"
 std::string derived_filename(const std::string& original, Format format);
 

@@ -1,7 +1,6 @@
 #include "http/api.h"
 
 #include "core/ids.h"
-#include "core/ops/canonical.h"
 #include "core/ops/negotiate.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
@@ -218,10 +217,8 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
     });
     if (found.stored) co_return ImageService::Transformed{*found.stored, false};
     if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
-    // The storage key: chains equivalent given the original's format (a convert to it, a quality
-    // for a lossless output) share one object, and its id is this form.
-    const auto source = source_format(found.original->content_type);
-    const Chain canonical = source ? canonical_for(chain, *source) : chain;
+    // The storage key: chains equivalent given the original's format share one object.
+    const Chain canonical = stored_chain(chain, *found.original);
     const std::string key = variant_id(route.id, canonical);
     if (key != requested_key) {
         const auto stored = co_await storage_call([this, &key] { return storage_.head(key); });
@@ -262,9 +259,8 @@ awaitable<void> Api::eager(ObjectInfo original) {
         } else {
             chains.push_back(preset);
         }
-        const auto source = source_format(original.content_type);
         for (const Chain& concrete : chains) {
-            const Chain chain = source ? canonical_for(concrete, *source) : concrete;
+            const Chain chain = stored_chain(concrete, original);
             try {
                 co_await produce(original, chain, variant_id(original.id, chain), false);
                 ++eager_ok_;
