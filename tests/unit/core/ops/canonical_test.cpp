@@ -4,27 +4,21 @@
 #include "core/ops/canonical.h"
 #include "core/ops/parse.h"
 
+#include "support/chains.h"
+
 #include <gtest/gtest.h>
 
 namespace imgpipe {
 namespace {
 
-std::string canon(std::string_view chain) { return parse_chain({chain}, 16).canonical(); }
+using test::canon;
+using test::error_of;
+
 
 std::string canon_for(std::string_view chain, Format source) {
     return canonical_for(parse_chain({chain}, 16), source).canonical();
 }
 
-std::string error_of(std::string_view chain) {
-    try {
-        parse_chain({chain}, 16);
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::invalid_chain) << chain;
-        return e.what();
-    }
-    ADD_FAILURE() << "no error for " << chain;
-    return "";
-}
 
 TEST(FilterOps, CanonicalForms) {
     EXPECT_EQ(canon("blur:2"), "blur:2");

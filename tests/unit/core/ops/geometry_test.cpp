@@ -3,6 +3,7 @@
 #include "core/ops/fit.h"
 #include "core/ops/flip.h"
 #include "core/ops/parse.h"
+#include "support/chains.h"
 #include "support/test_images.h"
 
 #include <gtest/gtest.h>
@@ -14,7 +15,9 @@
 namespace imgpipe {
 namespace {
 
+using test::canon;
 using test::colour_at;
+using test::error_of;
 using vips::VImage;
 
 template <class T>
@@ -24,19 +27,7 @@ VImage apply_op(const T& op, const VImage& in, std::vector<double> background = 
     return op.apply(in, ctx);
 }
 
-std::string canon(std::string_view chain) { return parse_chain({chain}, 16).canonical(); }
 
-// The message of the invalid_chain error `chain` gives ("" and a test failure when none).
-std::string error_of(std::string_view chain) {
-    try {
-        parse_chain({chain}, 16);
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::invalid_chain) << chain;
-        return e.what();
-    }
-    ADD_FAILURE() << "no error for " << chain;
-    return "";
-}
 
 // Colours at the four corners of `img`: top-left, top-right, bottom-left, bottom-right.
 std::vector<std::string> corners(const VImage& img) {
