@@ -216,9 +216,15 @@ TEST(Plan, ContentCropsPickTheSameRegionShrunk) {
     using vips::VImage;
     const auto path = (std::filesystem::temp_directory_path() / "imgpipe-plan-subject.jpg").string();
     const VImage ramp = (VImage::xyz(2560, 1600)[0] * (100.0 / 2560) + 80).cast(VIPS_FORMAT_UCHAR);
+    // The subject: a saturated checkerboard of 25-pixel squares, the same every run (photo_like is
+    // random per call, and 1 run in ~10 attention then placed the crop differently: 21 dB once).
+    const VImage xy = VImage::xyz(400, 300) / 25;
+    const VImage cells = (xy[0].floor() + xy[1].floor()).remainder_const({2.0});
+    const VImage subject = (cells * std::vector<double>{220, -160, 180} + std::vector<double>{20, 200, 40})
+                               .cast(VIPS_FORMAT_UCHAR);
     const VImage scene = VImage::bandjoin({ramp, ramp, ramp})
                              .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB))
-                             .insert(test::photo_like(400, 300, 5), 1900, 1100);
+                             .insert(subject, 1900, 1100);
     test::write_file(path, test::encode(scene, ".jpg[Q=92]"));
     const SourceInfo src = jpeg_source(2560, 1600);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
