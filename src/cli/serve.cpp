@@ -68,7 +68,8 @@ int serve(const Config& config, bool print_config) {
             work = std::make_unique<LocalWork>(images, *workers);
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue);
-        http::Api api(*work, storage, fetcher, signer, access, config, blocking);
+        Metrics metrics;
+        http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
         http::Server server(api, config);
         spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,

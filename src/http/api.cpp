@@ -51,6 +51,30 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
 
 } // namespace
 
+Api::Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
+         const Access& access, const Config& config, WorkerPool& blocking, Metrics& metrics)
+    : work_(work), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
+      config_(config), blocking_(blocking), presets_(config.presets, config.limits.max_ops),
+      metrics_(metrics),
+      // Computed by this process; in cluster mode the workers compute and count them.
+      transforms_run_(metrics.counter("imgpipe_transforms_total", "Derived images computed by this process.")),
+      transforms_coalesced_(metrics.counter(
+          "imgpipe_transforms_coalesced_total",
+          "Requests for a derivative that waited for a transform already running.")),
+      uploads_(metrics.counter("imgpipe_uploads_total", "Originals stored (uploads and links).")),
+      overloaded_(metrics.counter("imgpipe_overloaded_total",
+                                  "Requests refused with 503 because the queue was full.")),
+      eager_ok_(metrics.counter("imgpipe_eager_transforms_total",
+                                "Preset variants made right after an upload (--eager).", {{"result", "ok"}})),
+      eager_failed_(metrics.counter("imgpipe_eager_transforms_total",
+                                    "Preset variants made right after an upload (--eager).",
+                                    {{"result", "failed"}})) {
+    metrics.counter_fn("imgpipe_jobs_dispatched_total", "Jobs handed to the cluster's workers.",
+                     [&work] { return static_cast<double>(work.dispatched()); });
+    metrics.gauge_fn("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
+                     [&work] { return static_cast<double>(work.in_flight()); });
+}
+
 template <class F>
 awaitable<std::invoke_result_t<F>> Api::storage_call(F fn) {
     if (!storage_.blocking()) co_return fn();
@@ -87,11 +111,11 @@ Response Api::health() const {
     Response r;
     r.body = nlohmann::json{{"status", "ok"},
                             {"workers_in_flight", work_.in_flight()},
-                            {"transforms", work_.local() ? transforms_run_.load() : 0},
+                            {"transforms", transforms_run_.value()},
                             {"jobs_dispatched", work_.dispatched()},
-                            {"transforms_coalesced", transforms_coalesced_.load()},
-                            {"uploads", uploads_.load()},
-                            {"eager_transforms", {{"ok", eager_ok_.load()}, {"failed", eager_failed_.load()}}}}
+                            {"transforms_coalesced", transforms_coalesced_.value()},
+                            {"uploads", uploads_.value()},
+                            {"eager_transforms", {{"ok", eager_ok_.value()}, {"failed", eager_failed_.value()}}}}
                  .dump();
     return r;
 }
@@ -99,26 +123,7 @@ Response Api::health() const {
 Response Api::metrics() const {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
-    auto counter = [&r](const char* name, const char* help, uint64_t value, const char* type = "counter") {
-        r.body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-                  name + " " + std::to_string(value) + "\n";
-    };
-    // Computed by this process; in cluster mode the workers compute and count them.
-    counter("imgpipe_transforms_total", "Derived images computed by this process.",
-            work_.local() ? transforms_run_.load() : 0);
-    counter("imgpipe_jobs_dispatched_total", "Jobs handed to the cluster's workers.", work_.dispatched());
-    counter("imgpipe_transforms_coalesced_total",
-            "Requests for a derivative that waited for a transform already running.",
-            transforms_coalesced_.load());
-    counter("imgpipe_uploads_total", "Originals stored (uploads and links).", uploads_.load());
-    counter("imgpipe_overloaded_total", "Requests refused with 503 because the queue was full.",
-            overloaded_.load());
-    r.body += "# HELP imgpipe_eager_transforms_total Preset variants made right after an upload (--eager).\n"
-              "# TYPE imgpipe_eager_transforms_total counter\n"
-              "imgpipe_eager_transforms_total{result=\"ok\"} " + std::to_string(eager_ok_.load()) + "\n"
-              "imgpipe_eager_transforms_total{result=\"failed\"} " + std::to_string(eager_failed_.load()) + "\n";
-    counter("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
-            static_cast<uint64_t>(work_.in_flight()), "gauge");
+    r.body = metrics_.prometheus();
     return r;
 }
 
@@ -145,7 +150,7 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
 awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filename,
                                 RequestInfo req) {
     const ObjectInfo info = co_await counted(work_.ingest(std::move(file), std::move(filename)));
-    ++uploads_;
+    uploads_.inc();
     Response r = object_json(info, status::created, req);
     r.headers.emplace_back("Location", "/image/" + info.id + "/");
     // Started now, run after this answer is on its way: the 201 never waits for them.
@@ -239,10 +244,10 @@ awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, co
         },
         joined);
     if (joined) {
-        ++transforms_coalesced_;
+        transforms_coalesced_.inc();
         co_return ImageService::Transformed{result.info, false}; // created by another request
     }
-    if (result.created) ++transforms_run_;
+    if (result.created && work_.local()) transforms_run_.inc();
     co_return result;
 }
 
@@ -263,9 +268,9 @@ awaitable<void> Api::eager(ObjectInfo original) {
             const Chain chain = stored_chain(concrete, original);
             try {
                 co_await produce(original, chain, variant_id(original.id, chain), false);
-                ++eager_ok_;
+                eager_ok_.inc();
             } catch (const std::exception& e) {
-                ++eager_failed_;
+                eager_failed_.inc();
                 spdlog::warn("eager preset {} of {}: {}", chain.canonical(), original.id, e.what());
             }
         }

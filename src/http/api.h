@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
+#include "core/metrics.h"
 #include "core/presets.h"
 #include "core/signing.h"
 #include "core/storage/storage.h"
@@ -47,9 +48,7 @@ struct RequestInfo {
 class Api {
 public:
     Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
-        const Access& access, const Config& config, WorkerPool& blocking)
-        : work_(work), storage_(storage), fetcher_(fetcher), signer_(signer), access_(access),
-          config_(config), blocking_(blocking), presets_(config.presets, config.limits.max_ops) {}
+        const Access& access, const Config& config, WorkerPool& blocking, Metrics& metrics);
 
     // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
     void authorize_write(std::string_view authorization) const;
@@ -89,7 +88,7 @@ private:
         try {
             co_return co_await std::move(job);
         } catch (const Error& e) {
-            if (e.code() == ErrorCode::overloaded) ++overloaded_;
+            if (e.code() == ErrorCode::overloaded) overloaded_.inc();
             throw;
         }
     }
@@ -109,12 +108,13 @@ private:
     const Presets presets_;
     // Concurrent requests for the same new derivative share one transform.
     Coalescer<ImageService::Transformed> transforms_;
-    std::atomic<uint64_t> transforms_run_{0};       // derivatives computed
-    std::atomic<uint64_t> transforms_coalesced_{0}; // requests that waited for another's result
-    std::atomic<uint64_t> uploads_{0};              // originals stored
-    mutable std::atomic<uint64_t> overloaded_{0};   // requests refused with 503 by the pool
-    std::atomic<uint64_t> eager_ok_{0};             // eager preset variants stored (or found stored)
-    std::atomic<uint64_t> eager_failed_{0};         // eager preset variants that could not be made
+    Metrics& metrics_;
+    Counter& transforms_run_;       // derivatives computed
+    Counter& transforms_coalesced_; // requests that waited for another's result
+    Counter& uploads_;              // originals stored
+    Counter& overloaded_;           // requests refused with 503 by the pool
+    Counter& eager_ok_;             // eager preset variants stored (or found stored)
+    Counter& eager_failed_;         // eager preset variants that could not be made
 };
 
 // "<uuid>/rotate:10|convert:png" -> "<uuid>/rotate:10%7Cconvert:png": safe in a URL path.
