@@ -107,7 +107,7 @@ void Api::authorize_write(std::string_view authorization) const {
     }
 }
 
-Response Api::health() const {
+awaitable<Response> Api::health(Request) {
     Response r;
     r.body = nlohmann::json{{"status", "ok"},
                             {"workers_in_flight", work_.in_flight()},
@@ -117,14 +117,14 @@ Response Api::health() const {
                             {"uploads", uploads_.value()},
                             {"eager_transforms", {{"ok", eager_ok_.value()}, {"failed", eager_failed_.value()}}}}
                  .dump();
-    return r;
+    co_return r;
 }
 
-Response Api::metrics() const {
+awaitable<Response> Api::metrics(Request) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_.prometheus();
-    return r;
+    co_return r;
 }
 
 Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& req) const {
@@ -147,8 +147,12 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
     return r;
 }
 
-awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filename,
-                                RequestInfo req) {
+awaitable<Response> Api::upload(Request req) {
+    if (!req.file) throw Error(ErrorCode::bad_request, "missing field 'file'");
+    co_return co_await store(std::move(req.file), std::move(req.filename), req.info);
+}
+
+awaitable<Response> Api::store(std::unique_ptr<Spool> file, std::string filename, const RequestInfo& req) {
     const ObjectInfo info = co_await counted(work_.ingest(std::move(file), std::move(filename)));
     uploads_.inc();
     Response r = object_json(info, status::created, req);
@@ -160,11 +164,18 @@ awaitable<Response> Api::upload(std::unique_ptr<Spool> file, std::string filenam
     co_return r;
 }
 
-awaitable<Response> Api::link(std::string url, RequestInfo req) {
+awaitable<Response> Api::link(Request req) {
+    auto it = req.fields.find("file_url");
+    if (it == req.fields.end() || it->second.empty()) {
+        throw Error(ErrorCode::bad_request, "missing field 'file_url'");
+    }
+    std::string url = it->second;
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(0, 1);
     const auto temp_dir = storage_.temp_dir();
     Download download =
         co_await blocking_.run([this, &url, &temp_dir] { return fetcher_.fetch(url, temp_dir); });
-    co_return co_await upload(std::move(download.spool), download.filename, std::move(req));
+    co_return co_await store(std::move(download.spool), download.filename, req.info);
 }
 
 awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link,
@@ -277,7 +288,9 @@ awaitable<void> Api::eager(ObjectInfo original) {
     }
 }
 
-awaitable<Response> Api::image(Route route, RequestInfo req) {
+awaitable<Response> Api::image(Request request) {
+    const Route& route = request.route;
+    const RequestInfo& req = request.info;
     bool negotiated = false;
     const auto result = co_await resolve(route, false, req, negotiated);
     Response r = object_json(result.info, result.created ? status::created : status::ok, req);
@@ -285,7 +298,9 @@ awaitable<Response> Api::image(Route route, RequestInfo req) {
     co_return r;
 }
 
-awaitable<Response> Api::bytes(Route route, RequestInfo req) {
+awaitable<Response> Api::bytes(Request request) {
+    const Route& route = request.route;
+    const RequestInfo& req = request.info;
     const bool signed_link = !route.signature.empty() || !route.expires.empty();
     if (signed_link) {
         if (!signer_.verify(route.path, route.expires, route.signature, unix_now())) {

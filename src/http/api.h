@@ -17,6 +17,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,6 +42,16 @@ struct RequestInfo {
     std::string accept;        // for convert:auto (core/ops/negotiate.h)
 };
 
+// A request as a handler gets it: the session has matched the route and read the body the route's
+// BodyPolicy asks for.
+struct Request {
+    Route route;
+    RequestInfo info;
+    std::unique_ptr<Spool> file;               // multipart_spool: the `file` part, if there was one
+    std::string filename;                      // its file name
+    std::map<std::string, std::string> fields; // form_fields: the form's fields
+};
+
 // The request handlers. They do no socket I/O: the session reads bodies into a Spool or a field map
 // and writes the Response. Pixel work goes to `work` (this process's pool or a worker tier);
 // waiting on the network (link downloads, a remote storage backend) goes to the blocking pool,
@@ -53,13 +64,13 @@ public:
     // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
     void authorize_write(std::string_view authorization) const;
 
-    boost::asio::awaitable<Response> upload(std::unique_ptr<Spool> file, std::string filename,
-                                            RequestInfo req);
-    boost::asio::awaitable<Response> link(std::string url, RequestInfo req);
-    boost::asio::awaitable<Response> image(Route route, RequestInfo req);
-    boost::asio::awaitable<Response> bytes(Route route, RequestInfo req);
-    Response health() const;
-    Response metrics() const;
+    // The handlers of the route table (routes.cpp).
+    boost::asio::awaitable<Response> upload(Request req);
+    boost::asio::awaitable<Response> link(Request req);
+    boost::asio::awaitable<Response> image(Request req);
+    boost::asio::awaitable<Response> bytes(Request req);
+    boost::asio::awaitable<Response> health(Request req);
+    boost::asio::awaitable<Response> metrics(Request req);
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }
 
     // Runs fn on the blocking pool (for calls that wait on the network).
@@ -71,6 +82,9 @@ public:
     static Response error(const Error& e);
 
 private:
+    // Stores a checked upload or download as a new original: 201 with its JSON.
+    boost::asio::awaitable<Response> store(std::unique_ptr<Spool> file, std::string filename,
+                                           const RequestInfo& req);
     // `signed_link`: the request came with a valid time-limited signature from our own answers,
     // which stands in for the transform signature.
     // `negotiated`: set when the chain had convert:auto, i.e. the answer depends on Accept.

@@ -36,20 +36,35 @@ std::string query_param(std::string_view query, std::string_view name) {
     return {};
 }
 
-[[noreturn]] void not_found() { throw Error(ErrorCode::not_found, "no such route"); }
-
-void require(std::string_view method, std::string_view allowed, std::string& allow) {
-    bool ok = false;
+bool allows(std::string_view allowed, std::string_view method) {
     for (std::string_view rest = allowed; !rest.empty();) {
         const auto comma = rest.find(", ");
-        ok = ok || rest.substr(0, comma) == method;
+        if (rest.substr(0, comma) == method) return true;
         rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
     }
-    if (!ok) {
-        allow = std::string(allowed);
-        throw Error(ErrorCode::method_not_allowed,
-                    std::string(method) + " is not allowed here; use " + std::string(allowed));
+    return false;
+}
+
+// Fills r's parameters from `parts` if they match `pattern`.
+bool match(std::string_view pattern, const std::vector<std::string_view>& parts, Route& r) {
+    const auto want = split_path(pattern);
+    if (!want.empty() && want.back() == "{chain}") {
+        if (parts.size() < want.size()) return false;
+    } else if (parts.size() != want.size()) {
+        return false;
     }
+    for (size_t i = 0; i < want.size(); ++i) {
+        if (want[i] == "{id}") {
+            r.id = percent_decode(parts[i]);
+        } else if (want[i] == "{asset}") {
+            r.asset = percent_decode(parts[i]);
+        } else if (want[i] == "{chain}") {
+            for (size_t j = i; j < parts.size(); ++j) r.chain.push_back(percent_decode(parts[j]));
+        } else if (want[i] != parts[i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 } // namespace
@@ -59,40 +74,32 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         throw Error(ErrorCode::uri_too_long,
                     "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
     }
-    if (target.empty() || target[0] != '/') not_found();
+    if (target.empty() || target[0] != '/') throw Error(ErrorCode::not_found, "no such route");
     const auto q = target.find('?');
     const std::string_view raw_path = target.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
     const auto parts = split_path(raw_path);
-    if (parts.empty()) not_found();
 
-    Route r;
-    r.path = percent_decode(raw_path);
-    if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "metrics")) {
-        require(method, "GET, HEAD", allow);
-        r.kind = parts[0] == "health" ? RouteKind::health : RouteKind::metrics;
+    // The first route whose path matches decides (literal paths come before patterns).
+    for (const RouteSpec& spec : routes()) {
+        Route r;
+        if (!match(spec.pattern, parts, r)) continue;
+        if (!allows(spec.methods, method)) {
+            allow = std::string(spec.methods);
+            throw Error(ErrorCode::method_not_allowed,
+                        std::string(method) + " is not allowed here; use " + allow);
+        }
+        r.spec = &spec;
+        if (r.asset.empty()) r.asset = spec.asset;
+        r.path = percent_decode(raw_path);
+        if (spec.name == "bytes") {
+            r.expires = query_param(query, "expires");
+            r.signature = query_param(query, "signature");
+        }
+        if (!r.id.empty()) r.sig = query_param(query, "sig");
         return r;
     }
-    if (parts[0] != "image" && parts[0] != "bytes") not_found();
-    if (parts.size() < 2) not_found();
-    if (parts[0] == "image" && parts.size() == 2 && (parts[1] == "upload" || parts[1] == "link")) {
-        require(method, "POST", allow);
-        r.kind = parts[1] == "upload" ? RouteKind::upload : RouteKind::link;
-        return r;
-    }
-    if (parts[0] == "image") {
-        require(method, "GET, HEAD", allow);
-        r.kind = RouteKind::image;
-    } else {
-        require(method, "GET, HEAD", allow);
-        r.kind = RouteKind::bytes;
-        r.expires = query_param(query, "expires");
-        r.signature = query_param(query, "signature");
-    }
-    r.sig = query_param(query, "sig");
-    r.id = percent_decode(parts[1]);
-    for (size_t i = 2; i < parts.size(); ++i) r.chain.push_back(percent_decode(parts[i]));
-    return r;
+    throw Error(ErrorCode::not_found, "no such route");
 }
 
 } // namespace imgpipe::http

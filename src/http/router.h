@@ -1,30 +1,61 @@
 #pragma once
 
+#include <utility> // before Asio: awaitable.hpp uses std::exchange without including it
+#include <boost/asio/awaitable.hpp>
+
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace imgpipe::http {
 
-enum class RouteKind {
-    upload,    // POST /image/upload/
-    link,      // POST /image/link/
-    image,     // GET /image/<id>/[<chain>/...]   JSON metadata (creating the derivative)
-    bytes,     // GET|HEAD /bytes/<id>[/<chain>...]  the image bytes
-    health,    // GET /health
-    metrics,   // GET /metrics (Prometheus text format)
+class Api;
+struct Request;
+struct Response;
+
+// What the session reads before calling a route's handler.
+enum class BodyPolicy {
+    none,            // no body expected: a small one is read and dropped to keep the connection
+    multipart_spool, // a multipart form whose `file` part is spooled to disk (up to the upload limit)
+    form_fields,     // a small urlencoded or multipart form, kept in memory as fields
 };
 
+// The security headers of the answer.
+enum class HeaderPolicy {
+    api,  // JSON and images: a CSP that lets a browser show an image and nothing else
+    page, // the web page: its own scripts, styles and images may load, nothing from elsewhere
+};
+
+using Handler = boost::asio::awaitable<Response> (Api::*)(Request);
+
+// One route. `pattern` is the path as openapi.json writes it: literal segments, `{id}` and `{asset}`
+// (one segment each) and a last `{chain}` (one or more segments). Trailing slashes are optional.
+struct RouteSpec {
+    std::string_view name;    // for metrics and access logs: "upload", "image", ...
+    std::string_view pattern; // "/image/{id}/{chain}/"
+    std::string_view methods; // "GET, HEAD": the Allow header of a 405
+    BodyPolicy body;
+    HeaderPolicy headers;
+    bool needs_api_key; // checked before a byte of the body is read
+    Handler handler;
+    std::string_view asset = {}; // the embedded file a fixed-asset route serves
+};
+
+// Every route, in match order (routes.cpp).
+std::span<const RouteSpec> routes();
+
 struct Route {
-    RouteKind kind = RouteKind::health;
-    std::string id;                   // the UUID
-    std::vector<std::string> chain;   // percent-decoded path segments after the id
+    const RouteSpec* spec = nullptr;
+    std::string id;                   // {id}: the UUID
+    std::vector<std::string> chain;   // {chain}: percent-decoded path segments after the id
+    std::string asset;                // {asset}, or the spec's fixed asset
     std::string path;                 // the decoded path, for signatures
     std::string expires, signature;   // query parameters of signed links
     std::string sig;                  // query parameter of signed transform URLs
 };
 
-// Matches method and target. Throws Error(not_found) for an unknown path and
+// Matches method and target against routes(). Throws Error(not_found) for an unknown path and
 // Error(method_not_allowed) (with the allowed methods in `allow`) for a known path.
 Route route(std::string_view method, std::string_view target, std::string& allow);
 

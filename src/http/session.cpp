@@ -45,6 +45,19 @@ std::string safe_host(std::string_view host) {
     return std::string(host);
 }
 
+// API answers: a browser may show an image and nothing else. The page: its own scripts and
+// styles; previews from this server or from the bucket of presigned links (any http(s) origin);
+// requests to this server only.
+std::string_view content_security_policy(HeaderPolicy policy, std::string_view content_type) {
+    if (policy == HeaderPolicy::page) {
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data: http: "
+               "https:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    }
+    return content_type.starts_with("image/")
+               ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
+               : "default-src 'none'; sandbox; frame-ancestors 'none'";
+}
+
 } // namespace
 
 awaitable<void> Session::run() {
@@ -64,7 +77,7 @@ awaitable<void> Session::run() {
                 break; // closed, reset or timed out: nothing to answer
             }
             // Beast refuses a Content-Length over the body limit while parsing the headers.
-            Response bad = Api::error(
+            const Error failure =
                 ec == bhttp::error::body_limit
                     ? Error(ErrorCode::payload_too_large,
                             "the request body is larger than the upload limit of " +
@@ -72,30 +85,28 @@ awaitable<void> Session::run() {
                 : ec == bhttp::error::header_limit
                     ? Error(ErrorCode::headers_too_large,
                             "request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes")
-                    : Error(ErrorCode::bad_request, "malformed HTTP request"));
-            co_await write(bad, false, false);
+                    : Error(ErrorCode::bad_request, "malformed HTTP request");
+            Response bad = answer(std::make_exception_ptr(failure), Exchange{}, parser);
+            co_await write(bad, HeaderPolicy::api, false, false);
             co_await linger_close();
             co_return;
         }
 
         const bool head = parser.get().method() == bhttp::verb::head;
+        Exchange ex;
         Response res;
-        bool gone = false;
+        std::exception_ptr failure;
         try {
-            res = co_await dispatch(parser);
-        } catch (const Error& e) {
-            res = Api::error(e);
+            res = co_await dispatch(parser, ex);
         } catch (const ClientGone&) {
-            gone = true;
-        } catch (const std::exception& e) {
-            spdlog::error("{} {}: {}", std::string(parser.get().method_string()),
-                          std::string(parser.get().target()), e.what());
-            res = Api::error(Error(ErrorCode::internal, "internal error"));
+            break; // nobody to answer
+        } catch (...) {
+            failure = std::current_exception();
         }
-        if (gone) break;
+        if (failure) res = answer(failure, ex, parser);
         const bool body_unread = !parser.is_done();
         const bool keep_alive = parser.get().keep_alive() && !body_unread && !stopping_;
-        co_await write(res, head, keep_alive);
+        co_await write(res, ex.spec ? ex.spec->headers : HeaderPolicy::api, head, keep_alive);
         if (body_unread) {
             co_await linger_close();
             co_return;
@@ -111,53 +122,52 @@ void Session::close_if_idle() {
     if (idle_) stream_.cancel();
 }
 
-awaitable<Response> Session::dispatch(Parser& parser) {
+awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     auto& req = parser.get();
-    RequestInfo info{safe_host(req[bhttp::field::host]),
-                     std::string(req[bhttp::field::if_none_match]),
-                     std::string(req[bhttp::field::accept])};
-    std::string allow;
-    Route route_;
-    std::optional<Response> refused;
+    Request request;
+    request.info = RequestInfo{safe_host(req[bhttp::field::host]),
+                               std::string(req[bhttp::field::if_none_match]),
+                               std::string(req[bhttp::field::accept])};
+    request.route = route(req.method_string(), req.target(), ex.allow);
+    const RouteSpec& spec = *request.route.spec;
+    ex.spec = &spec;
+    // Before a byte of the body is read: strangers get nothing spooled.
+    if (spec.needs_api_key) api_.authorize_write(req[bhttp::field::authorization]);
+    switch (spec.body) {
+    case BodyPolicy::none: co_await drop_small_body(parser); break;
+    case BodyPolicy::multipart_spool: co_await read_upload(parser, request); break;
+    case BodyPolicy::form_fields: co_await read_form(parser, request); break;
+    }
+    co_return co_await (api_.*spec.handler)(std::move(request));
+}
+
+Response Session::answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const {
     try {
-        route_ = route(req.method_string(), req.target(), allow);
+        std::rethrow_exception(failure);
     } catch (const Error& e) {
-        if (e.code() != ErrorCode::method_not_allowed) throw;
-        refused = Api::error(e);
-        refused->headers.emplace_back("Allow", allow);
+        Response r = Api::error(e);
+        if (e.code() == ErrorCode::method_not_allowed && !ex.allow.empty()) {
+            r.headers.emplace_back("Allow", ex.allow);
+        }
+        return r;
+    } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", std::string(parser.get().method_string()),
+                      std::string(parser.get().target()), e.what());
+    } catch (...) {
+        spdlog::error("{} {}: unknown exception", std::string(parser.get().method_string()),
+                      std::string(parser.get().target()));
     }
-    if (refused) co_return std::move(*refused);
-    if (route_.kind == RouteKind::upload || route_.kind == RouteKind::link) {
-        // Before a byte of the body is read: strangers get nothing spooled.
-        api_.authorize_write(req[bhttp::field::authorization]);
-    }
-    switch (route_.kind) {
-    case RouteKind::upload: co_return co_await read_upload(parser, info);
-    case RouteKind::link: co_return co_await read_link(parser, info);
-    case RouteKind::image:
-    case RouteKind::bytes:
-    case RouteKind::health:
-    case RouteKind::metrics:
-        break;
-    }
-    // Other requests carry no body; a small one is read and dropped to keep the connection.
-    if (!parser.is_done()) {
-        size_t seen = 0;
-        co_await read_body(parser, [&seen](std::string_view data) {
-            seen += data.size();
-            if (seen > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "unexpected body");
-        });
-    }
-    switch (route_.kind) {
-    case RouteKind::image: co_return co_await api_.image(std::move(route_), std::move(info));
-    case RouteKind::bytes: co_return co_await api_.bytes(std::move(route_), std::move(info));
-    case RouteKind::metrics: co_return api_.metrics();
-    case RouteKind::health:
-    case RouteKind::upload:
-    case RouteKind::link:
-        break;
-    }
-    co_return api_.health();
+    return Api::error(Error(ErrorCode::internal, "internal error"));
+}
+
+awaitable<void> Session::drop_small_body(Parser& parser) {
+    // These requests carry no body; a small one is read and dropped to keep the connection.
+    if (parser.is_done()) co_return;
+    size_t seen = 0;
+    co_await read_body(parser, [&seen](std::string_view data) {
+        seen += data.size();
+        if (seen > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "unexpected body");
+    });
 }
 
 awaitable<void> Session::continue_if_expected(Parser& parser) {
@@ -196,7 +206,7 @@ awaitable<void> Session::read_body(Parser& parser,
     }
 }
 
-awaitable<Response> Session::read_upload(Parser& parser, const RequestInfo& info) {
+awaitable<void> Session::read_upload(Parser& parser, Request& request) {
     const uint64_t limit = config_.limits.max_upload_bytes;
     if (auto len = parser.content_length(); len && *len > limit + kMultipartOverhead) {
         throw Error(ErrorCode::payload_too_large, "the request body is larger than the upload limit of " +
@@ -223,12 +233,11 @@ awaitable<Response> Session::read_upload(Parser& parser, const RequestInfo& info
     });
     if (!multipart) begin();
     multipart->finish();
-    auto file = form.take_file();
-    if (!file) throw Error(ErrorCode::bad_request, "missing field 'file'");
-    co_return co_await api_.upload(std::move(file), form.filename(), info);
+    request.file = form.take_file();
+    request.filename = form.filename();
 }
 
-awaitable<Response> Session::read_link(Parser& parser, const RequestInfo& info) {
+awaitable<void> Session::read_form(Parser& parser, Request& request) {
     if (auto len = parser.content_length(); len && *len > kMaxSmallBody) {
         throw Error(ErrorCode::payload_too_large, "the form is too large");
     }
@@ -239,39 +248,26 @@ awaitable<Response> Session::read_link(Parser& parser, const RequestInfo& info) 
         if (body.size() > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "the form is too large");
     });
     const std::string content_type(parser.get()[bhttp::field::content_type]);
-    std::map<std::string, std::string> fields;
     if (auto boundary = multipart_boundary(content_type, body)) {
         FormSink form(api_.temp_dir(), 0, false);
         MultipartParser multipart(*boundary, form);
         multipart.feed(body);
         multipart.finish();
-        fields = form.fields();
+        request.fields = form.fields();
     } else {
-        fields = parse_urlencoded(body);
+        request.fields = parse_urlencoded(body);
     }
-    auto it = fields.find("file_url");
-    if (it == fields.end() || it->second.empty()) {
-        throw Error(ErrorCode::bad_request, "missing field 'file_url'");
-    }
-    std::string url = it->second;
-    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
-    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(0, 1);
-    co_return co_await api_.link(std::move(url), info);
 }
 
-awaitable<void> Session::write(Response& res, bool head, bool keep_alive) {
+awaitable<void> Session::write(Response& res, HeaderPolicy policy, bool head, bool keep_alive) {
     bhttp::response<bhttp::string_body> msg{res.status, 11};
     msg.set(bhttp::field::server, "imgpipe");
     // On every answer: no MIME sniffing (a polyglot upload stays an image), no framing, no
-    // referrer leaking signed links, and a CSP that lets a browser show an image and nothing else.
+    // referrer leaking signed links.
     msg.set("X-Content-Type-Options", "nosniff");
     msg.set("X-Frame-Options", "DENY");
     msg.set("Referrer-Policy", "no-referrer");
-    const bool image = res.content_type.starts_with("image/");
-    msg.set("Content-Security-Policy",
-            image ? "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; "
-                    "frame-ancestors 'none'"
-                  : "default-src 'none'; sandbox; frame-ancestors 'none'");
+    msg.set("Content-Security-Policy", content_security_policy(policy, res.content_type));
     if (res.content_type == "application/json") {
         msg.set(bhttp::field::cache_control, "no-store"); // holds links that expire
     }

@@ -35,13 +35,23 @@ public:
 private:
     using Parser = beast::http::request_parser<beast::http::buffer_body>;
 
-    boost::asio::awaitable<Response> dispatch(Parser& parser);
+    // What is known about the request being answered, for the answer and its headers.
+    struct Exchange {
+        const RouteSpec* spec = nullptr; // null until the route is known
+        std::string allow;               // the Allow header of a 405
+    };
+
+    // Routes the request, reads the body its route asks for and calls the route's handler.
+    boost::asio::awaitable<Response> dispatch(Parser& parser, Exchange& ex);
+    // The one place where a failure becomes an answer.
+    Response answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const;
     boost::asio::awaitable<void> read_body(Parser& parser,
                                            const std::function<void(std::string_view)>& sink);
-    boost::asio::awaitable<Response> read_upload(Parser& parser, const RequestInfo& info);
-    boost::asio::awaitable<Response> read_link(Parser& parser, const RequestInfo& info);
+    boost::asio::awaitable<void> drop_small_body(Parser& parser);
+    boost::asio::awaitable<void> read_upload(Parser& parser, Request& request);
+    boost::asio::awaitable<void> read_form(Parser& parser, Request& request);
     boost::asio::awaitable<void> continue_if_expected(Parser& parser);
-    boost::asio::awaitable<void> write(Response& res, bool head, bool keep_alive);
+    boost::asio::awaitable<void> write(Response& res, HeaderPolicy policy, bool head, bool keep_alive);
     boost::asio::awaitable<void> linger_close();
 
     beast::tcp_stream stream_;

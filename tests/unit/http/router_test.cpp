@@ -1,4 +1,5 @@
 #include "core/errors.h"
+#include "http/api.h"
 #include "http/router.h"
 
 #include <gtest/gtest.h>
@@ -22,11 +23,11 @@ ErrorCode route_error(std::string_view method, std::string_view target, std::str
 
 TEST(Router, Routes) {
     std::string allow;
-    EXPECT_EQ(route("POST", "/image/upload/", allow).kind, RouteKind::upload);
-    EXPECT_EQ(route("POST", "/image/upload", allow).kind, RouteKind::upload);
-    EXPECT_EQ(route("POST", "/image/link/", allow).kind, RouteKind::link);
+    EXPECT_EQ(route("POST", "/image/upload/", allow).spec->name, "upload");
+    EXPECT_EQ(route("POST", "/image/upload", allow).spec->name, "upload");
+    EXPECT_EQ(route("POST", "/image/link/", allow).spec->name, "link");
     const Route meta = route("GET", "/image/" + kId + "/", allow);
-    EXPECT_EQ(meta.kind, RouteKind::image);
+    EXPECT_EQ(meta.spec->name, "image");
     EXPECT_EQ(meta.id, kId);
     EXPECT_TRUE(meta.chain.empty());
     const Route t = route("GET", "/image/" + kId + "/rotate:10%7Cconvert:png|scale:200x100/scale:5x/", allow);
@@ -34,7 +35,7 @@ TEST(Router, Routes) {
     EXPECT_EQ(t.chain[0], "rotate:10|convert:png|scale:200x100");
     EXPECT_EQ(t.chain[1], "scale:5x");
     const Route b = route("HEAD", "/bytes/" + kId + "/convert:png?expires=5&signature=ab%63", allow);
-    EXPECT_EQ(b.kind, RouteKind::bytes);
+    EXPECT_EQ(b.spec->name, "bytes");
     EXPECT_EQ(b.expires, "5");
     EXPECT_EQ(b.signature, "abc");
     EXPECT_EQ(b.path, "/bytes/" + kId + "/convert:png");
@@ -52,6 +53,25 @@ TEST(Router, UnknownPathsAre404AndWrongMethods405) {
     EXPECT_EQ(route_error("DELETE", "/image/" + kId + "/", &allow), ErrorCode::method_not_allowed);
     EXPECT_EQ(allow, "GET, HEAD");
     EXPECT_EQ(route_error("HEA", "/health"), ErrorCode::method_not_allowed);
+    EXPECT_EQ(route_error("POST", "/image/" + kId + "/rotate:10/", &allow), ErrorCode::method_not_allowed);
+    EXPECT_EQ(allow, "GET, HEAD");
+}
+
+TEST(Router, EachRouteHasItsPolicies) {
+    std::string allow;
+    const Route up = route("POST", "/image/upload/", allow);
+    EXPECT_EQ(up.spec->body, BodyPolicy::multipart_spool);
+    EXPECT_TRUE(up.spec->needs_api_key);
+    const Route link = route("POST", "/image/link", allow);
+    EXPECT_EQ(link.spec->body, BodyPolicy::form_fields);
+    EXPECT_TRUE(link.spec->needs_api_key);
+    const Route img = route("GET", "/image/" + kId + "/scale:2x/", allow);
+    EXPECT_EQ(img.spec->body, BodyPolicy::none);
+    EXPECT_FALSE(img.spec->needs_api_key);
+    EXPECT_EQ(img.spec->headers, HeaderPolicy::api);
+    EXPECT_EQ(img.spec->handler, &Api::image);
+    // The 'upload' in a GET path is an id, not the upload route.
+    EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
 }
 
 } // namespace
