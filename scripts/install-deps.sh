@@ -9,17 +9,28 @@ packages=(
     libgtest-dev libgmock-dev curl
     clang-14 libclang-rt-14-dev util-linux
     libnats-dev nats-server
+    chromium prometheus
 )
+# Node.js and npm for the browser and OpenAPI tests: Debian's, unless the machine has its own.
+command -v npm > /dev/null || packages+=(nodejs npm)
 packages+=("$@") # extra packages a target needs (make cluster: nginx-light)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "installing: ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The test tools from npm (tests/node/package.json: playwright-core drives Debian's chromium; no
+# browser is downloaded), at the versions of package-lock.json; again only when missing or changed.
+node_dir="$(dirname "$0")/../tests/node"
+if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
+    [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+    echo "installing the npm test tools (tests/node)"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -4,6 +4,7 @@
 #include "core/ops/negotiate.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
+#include "http/assets.h"
 #include "http/error_response.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -124,6 +125,23 @@ awaitable<Response> Api::metrics(Request) {
     Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_.prometheus();
+    co_return r;
+}
+
+awaitable<Response> Api::asset(Request req) {
+    const Asset* file = find_asset(req.route.asset);
+    if (!file) throw Error(ErrorCode::not_found, "no such file");
+    Response r;
+    r.content_type = std::string(file->content_type);
+    // Revalidated on every use: a new binary serves a new page at once, an unchanged one costs a 304.
+    r.headers.emplace_back("ETag", std::string(file->etag));
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    if (etag_matches(req.info.if_none_match, std::string(file->etag))) {
+        r.status = status::not_modified;
+        r.content_type.clear();
+        co_return r;
+    }
+    r.body = std::string(file->bytes);
     co_return r;
 }
 

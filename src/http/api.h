@@ -71,6 +71,8 @@ public:
     boost::asio::awaitable<Response> bytes(Request req);
     boost::asio::awaitable<Response> health(Request req);
     boost::asio::awaitable<Response> metrics(Request req);
+    // A file of web/ (the page, its scripts, openapi.json), compiled into the binary.
+    boost::asio::awaitable<Response> asset(Request req);
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }
 
     // Runs fn on the blocking pool (for calls that wait on the network).

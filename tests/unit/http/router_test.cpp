@@ -42,7 +42,6 @@ TEST(Router, Routes) {
 }
 
 TEST(Router, UnknownPathsAre404AndWrongMethods405) {
-    EXPECT_EQ(route_error("GET", "/"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "/nope"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "/image/"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "relative"), ErrorCode::not_found);
@@ -70,6 +69,15 @@ TEST(Router, EachRouteHasItsPolicies) {
     EXPECT_FALSE(img.spec->needs_api_key);
     EXPECT_EQ(img.spec->headers, HeaderPolicy::api);
     EXPECT_EQ(img.spec->handler, &Api::image);
+    const Route page = route("GET", "/", allow);
+    EXPECT_EQ(page.spec->name, "page");
+    EXPECT_EQ(page.spec->headers, HeaderPolicy::page);
+    EXPECT_EQ(page.asset, "index.html");
+    const Route js = route("HEAD", "/ui/app.js", allow);
+    EXPECT_EQ(js.spec->name, "asset");
+    EXPECT_EQ(js.asset, "app.js");
+    EXPECT_EQ(route("GET", "/openapi.json", allow).asset, "openapi.json");
+    EXPECT_EQ(route_error("GET", "/ui/a/b"), ErrorCode::not_found);
     // The 'upload' in a GET path is an id, not the upload route.
     EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
 }
