@@ -1,10 +1,10 @@
 // The composition root: parses the command line and hands a Config to the chosen subcommand.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/log.h"
 #include "core/pipeline/vips_setup.h"
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -46,12 +46,12 @@ int main(int argc, char** argv) {
     try {
         cli::finish(config);
         cli::validate(config);
+        // Logs go to stderr: stdout carries results (transform) and the "listening on" line (serve).
+        setup_logging(config.log);
     } catch (const std::invalid_argument& e) {
         std::cerr << "imgpipe: " << e.what() << "\n";
         return 2;
     }
-    // Logs go to stderr: stdout carries results (transform) and the "listening on" line (serve).
-    spdlog::set_default_logger(spdlog::stderr_color_mt("imgpipe"));
     start_vips(argv[0], config.workers.vips_concurrency);
     if (worker->parsed()) return cli::worker(config);
     return serve->parsed() ? cli::serve(config, print_config) : cli::transform(config, args);

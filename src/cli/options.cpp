@@ -36,6 +36,8 @@ void bind_engine_options(CLI::App& app, Config& c) {
     opt("--avif-quality", o.avif_quality, "IMGPIPE_AVIF_QUALITY", "AVIF quality 1-100");
     opt("--avif-effort", o.avif_effort, "IMGPIPE_AVIF_EFFORT", "AVIF encoder effort 0-9");
     opt("--png-compression", o.png_compression, "IMGPIPE_PNG_COMPRESSION", "PNG zlib level 0-9");
+    opt("--log-format", c.log.format, "IMGPIPE_LOG_FORMAT", "json, text, or auto: JSON lines unless stderr is a terminal");
+    opt("--log-level", c.log.level, "IMGPIPE_LOG_LEVEL", "trace, debug, info, warn, error, critical or off");
 }
 
 void bind_storage_options(CLI::App& app, Config& c) {
@@ -246,6 +248,7 @@ nlohmann::json to_json(const Config& c) {
         {"presets",
          {{"presets", c.presets.presets}, {"presets_only", c.presets.presets_only},
           {"eager", c.presets.eager}}},
+        {"log", {{"format", c.log.format}, {"level", c.log.level}}},
     };
 }
 

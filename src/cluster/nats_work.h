@@ -31,6 +31,7 @@ public:
                                                                 std::string variant_id) override;
     int in_flight() const override { return pool_.in_flight(); }
     bool local() const override { return false; }
+    bool reachable() const override { return nats_.connected(); }
     uint64_t dispatched() const override { return dispatched_.load(); }
     void join() override { pool_.join(); }
 

@@ -112,6 +112,11 @@ struct PresetsConfig {
     std::string eager;                // comma-separated preset names computed right after an upload
 };
 
+struct LogConfig {
+    std::string format = "auto"; // json | text | auto: JSON lines unless the log (stderr) is a terminal
+    std::string level = "info";  // trace | debug | info | warn | error | critical | off
+};
+
 struct Config {
     ServerConfig server;
     LimitsConfig limits;
@@ -123,6 +128,7 @@ struct Config {
     OutputConfig output;
     ClusterConfig cluster;
     PresetsConfig presets;
+    LogConfig log;
 };
 
 } // namespace imgpipe

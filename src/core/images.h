@@ -31,6 +31,7 @@ public:
     struct Transformed {
         ObjectInfo info;
         bool created = false; // false: the derivative already existed
+        bool coalesced = false; // computed for another request this one waited for
     };
     // Returns the stored derivative `<original.id>/<canonical chain>` (source-aware: canonical_for
     // with the original's format), computing and storing it if needed. `original` is the original's metadata, as the caller has just read it. An empty

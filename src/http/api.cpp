@@ -33,6 +33,10 @@ std::vector<std::string_view> views(const std::vector<std::string>& v) {
     return {v.begin(), v.end()};
 }
 
+const char* outcome(const ImageService::Transformed& t) {
+    return t.created ? "created" : t.coalesced ? "coalesced" : "stored";
+}
+
 bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     if (if_none_match.empty()) return false;
     if (if_none_match == "*") return true;
@@ -84,10 +88,11 @@ awaitable<std::invoke_result_t<F>> Api::storage_call(F fn) {
 
 std::string encode_id_for_url(const std::string& id) { return percent_encode(id, "-_.~:/,"); }
 
-Response Api::error(const Error& e) {
+Response Api::error(const Error& e, const std::string& request_id) {
     Response r;
     r.status = status_of(e.code());
-    r.body = error_body(e.code(), e.what());
+    r.body = error_body(e.code(), e.what(), request_id);
+    r.outcome = error_code_name(e.code());
     if (e.code() == ErrorCode::overloaded || e.code() == ErrorCode::storage_unavailable ||
         e.code() == ErrorCode::workers_unavailable) {
         r.headers.emplace_back("Retry-After", "1");
@@ -118,6 +123,22 @@ awaitable<Response> Api::health(Request) {
                             {"uploads", uploads_.value()},
                             {"eager_transforms", {{"ok", eager_ok_.value()}, {"failed", eager_failed_.value()}}}}
                  .dump();
+    co_return r;
+}
+
+awaitable<Response> Api::ready(Request) {
+    try {
+        // A round trip to the store: a file read on local disk, a GET on S3.
+        co_await storage_call([this] { return storage_.identity(); });
+    } catch (const std::exception& e) {
+        spdlog::warn("not ready: the store does not answer: {}", e.what());
+        throw Error(ErrorCode::storage_unavailable, "not ready: the store does not answer");
+    }
+    if (!work_.reachable()) {
+        throw Error(ErrorCode::workers_unavailable, "not ready: the worker tier's broker (NATS) is not connected");
+    }
+    Response r;
+    r.body = nlohmann::json{{"status", "ready"}, {"storage", "ok"}, {"workers", work_.local() ? "local" : "ok"}}.dump();
     co_return r;
 }
 
@@ -174,6 +195,7 @@ awaitable<Response> Api::store(std::unique_ptr<Spool> file, std::string filename
     const ObjectInfo info = co_await counted(work_.ingest(std::move(file), std::move(filename)));
     uploads_.inc();
     Response r = object_json(info, status::created, req);
+    r.outcome = "created";
     r.headers.emplace_back("Location", "/image/" + info.id + "/");
     // Started now, run after this answer is on its way: the 201 never waits for them.
     if (!presets_.eager().empty()) {
@@ -274,7 +296,7 @@ awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, co
         joined);
     if (joined) {
         transforms_coalesced_.inc();
-        co_return ImageService::Transformed{result.info, false}; // created by another request
+        co_return ImageService::Transformed{result.info, false, true}; // created by another request
     }
     if (result.created && work_.local()) transforms_run_.inc();
     co_return result;
@@ -312,6 +334,7 @@ awaitable<Response> Api::image(Request request) {
     bool negotiated = false;
     const auto result = co_await resolve(route, false, req, negotiated);
     Response r = object_json(result.info, result.created ? status::created : status::ok, req);
+    r.outcome = outcome(result);
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
     co_return r;
 }
@@ -331,6 +354,7 @@ awaitable<Response> Api::bytes(Request request) {
     const auto result = co_await resolve(route, signed_link, req, negotiated);
     const ObjectInfo& info = result.info;
     Response r;
+    r.outcome = outcome(result);
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
     r.content_type = info.content_type;
     r.headers.emplace_back("ETag", info.etag);
@@ -340,6 +364,7 @@ awaitable<Response> Api::bytes(Request request) {
     if (etag_matches(req.if_none_match, info.etag)) {
         r.status = status::not_modified;
         r.content_type.clear();
+        r.outcome = "not_modified";
         co_return r;
     }
     r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });

@@ -33,6 +33,8 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;
     std::unique_ptr<BlobReader> blob;
     bool blob_blocks = false; // its reads may wait on the network: do them off the I/O thread
+    // What happened, for the access log: stored, created, coalesced, not_modified, or an error code.
+    std::string outcome;
 };
 
 // What handlers need to know about the request besides the route.
@@ -71,6 +73,9 @@ public:
     boost::asio::awaitable<Response> bytes(Request req);
     boost::asio::awaitable<Response> health(Request req);
     boost::asio::awaitable<Response> metrics(Request req);
+    // For load balancers: 200 when the store answers and (with a worker tier) the broker is
+    // connected, else 503 with the error saying which.
+    boost::asio::awaitable<Response> ready(Request req);
     // A file of web/ (the page, its scripts, openapi.json), compiled into the binary.
     boost::asio::awaitable<Response> asset(Request req);
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }
@@ -81,7 +86,7 @@ public:
         return blocking_.run(std::move(fn));
     }
 
-    static Response error(const Error& e);
+    static Response error(const Error& e, const std::string& request_id = {});
 
 private:
     // Stores a checked upload or download as a new original: 201 with its JSON.

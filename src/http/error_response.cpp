@@ -35,9 +35,10 @@ status status_of(ErrorCode code) {
     return status::internal_server_error;
 }
 
-std::string error_body(ErrorCode code, const std::string& message) {
-    return nlohmann::json{{"error", {{"code", error_code_name(code)}, {"message", message}}}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string error_body(ErrorCode code, const std::string& message, const std::string& request_id) {
+    nlohmann::json error = {{"code", error_code_name(code)}, {"message", message}};
+    if (!request_id.empty()) error["request_id"] = request_id;
+    return nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace imgpipe::http

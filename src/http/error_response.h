@@ -9,7 +9,8 @@ namespace imgpipe::http {
 
 // The only place that knows HTTP status codes for errors.
 boost::beast::http::status status_of(ErrorCode code);
-// {"error": {"code": "...", "message": "..."}}
-std::string error_body(ErrorCode code, const std::string& message);
+// {"error": {"code": "...", "message": "...", "request_id": "..."}} (no request_id when empty:
+// `imgpipe transform` has no request)
+std::string error_body(ErrorCode code, const std::string& message, const std::string& request_id = {});
 
 } // namespace imgpipe::http

@@ -69,7 +69,8 @@ bool match(std::string_view pattern, const std::vector<std::string_view>& parts,
 
 } // namespace
 
-Route route(std::string_view method, std::string_view target, std::string& allow) {
+Route route(std::string_view method, std::string_view target, std::string& allow,
+            const RouteSpec** path_match) {
     if (target.size() > kMaxTarget) {
         throw Error(ErrorCode::uri_too_long,
                     "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
@@ -86,6 +87,7 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         if (!match(spec.pattern, parts, r)) continue;
         if (!allows(spec.methods, method)) {
             allow = std::string(spec.methods);
+            if (path_match) *path_match = &spec;
             throw Error(ErrorCode::method_not_allowed,
                         std::string(method) + " is not allowed here; use " + allow);
         }

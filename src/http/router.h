@@ -56,7 +56,9 @@ struct Route {
 };
 
 // Matches method and target against routes(). Throws Error(not_found) for an unknown path and
-// Error(method_not_allowed) (with the allowed methods in `allow`) for a known path.
-Route route(std::string_view method, std::string_view target, std::string& allow);
+// Error(method_not_allowed) for a known path, with the allowed methods in `allow` and the route
+// in `*path_match` (when given).
+Route route(std::string_view method, std::string_view target, std::string& allow,
+            const RouteSpec** path_match = nullptr);
 
 } // namespace imgpipe::http

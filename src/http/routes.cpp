@@ -20,6 +20,7 @@ constexpr RouteSpec kRoutes[] = {
     {"bytes", "/bytes/{id}", "GET, HEAD", none, api, false, &Api::bytes},
     {"bytes", "/bytes/{id}/{chain}", "GET, HEAD", none, api, false, &Api::bytes},
     {"health", "/health", "GET, HEAD", none, api, false, &Api::health},
+    {"ready", "/ready", "GET, HEAD", none, api, false, &Api::ready},
     {"metrics", "/metrics", "GET, HEAD", none, api, false, &Api::metrics},
     {"page", "/", "GET, HEAD", none, page, false, &Api::asset, "index.html"},
     {"asset", "/ui/{asset}", "GET, HEAD", none, page, false, &Api::asset},

@@ -21,7 +21,7 @@ namespace imgpipe::http {
 // shutdown_grace_ms, then return from run().
 class Server {
 public:
-    Server(Api& api, const Config& config);
+    Server(Api& api, const Config& config, Metrics& metrics);
     uint16_t port() const { return acceptor_.local_endpoint().port(); }
     void run();
 
@@ -37,6 +37,7 @@ private:
     boost::asio::signal_set signals_;
     boost::asio::steady_timer drain_timer_;
     std::atomic<bool> stopping_{false};
+    RequestObserver observer_;
     std::mutex mutex_;
     std::set<std::shared_ptr<Session>> sessions_;
 };

@@ -62,6 +62,9 @@ std::string_view content_security_policy(HeaderPolicy policy, std::string_view c
 
 awaitable<void> Session::run() {
     buffer_.reserve(64 * 1024); // without it Beast reads bodies 512 bytes per syscall
+    boost::system::error_code endpoint_ec;
+    const auto peer = stream_.socket().remote_endpoint(endpoint_ec);
+    if (!endpoint_ec) remote_ = peer.address().to_string();
     while (!stopping_) {
         Parser parser;
         parser.header_limit(kMaxHeaderBytes);
@@ -86,27 +89,46 @@ awaitable<void> Session::run() {
                     ? Error(ErrorCode::headers_too_large,
                             "request headers are larger than " + std::to_string(kMaxHeaderBytes) + " bytes")
                     : Error(ErrorCode::bad_request, "malformed HTTP request");
-            Response bad = answer(std::make_exception_ptr(failure), Exchange{}, parser);
-            co_await write(bad, HeaderPolicy::api, false, false);
+            observer_.begin();
+            Exchange ex;
+            ex.request_id = request_id({});
+            ex.remote = remote_;
+            Response bad = answer(std::make_exception_ptr(failure), ex, parser);
+            co_await write(bad, ex, false, false);
+            observer_.end(ex);
             co_await linger_close();
             co_return;
         }
 
         const bool head = parser.get().method() == bhttp::verb::head;
+        observer_.begin();
         Exchange ex;
+        ex.request_id = request_id(parser.get()["X-Request-Id"]);
+        ex.method = std::string(parser.get().method_string());
+        ex.target = std::string(parser.get().target());
+        ex.remote = remote_;
         Response res;
         std::exception_ptr failure;
+        bool gone = false;
         try {
             res = co_await dispatch(parser, ex);
         } catch (const ClientGone&) {
-            break; // nobody to answer
+            gone = true;
         } catch (...) {
             failure = std::current_exception();
+        }
+        if (gone) {
+            // Nobody to answer; logged as nginx does (499: the client closed the request).
+            ex.status = 499;
+            ex.outcome = "client_gone";
+            observer_.end(ex);
+            break;
         }
         if (failure) res = answer(failure, ex, parser);
         const bool body_unread = !parser.is_done();
         const bool keep_alive = parser.get().keep_alive() && !body_unread && !stopping_;
-        co_await write(res, ex.spec ? ex.spec->headers : HeaderPolicy::api, head, keep_alive);
+        co_await write(res, ex, head, keep_alive);
+        observer_.end(ex);
         if (body_unread) {
             co_await linger_close();
             co_return;
@@ -128,15 +150,15 @@ awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     request.info = RequestInfo{safe_host(req[bhttp::field::host]),
                                std::string(req[bhttp::field::if_none_match]),
                                std::string(req[bhttp::field::accept])};
-    request.route = route(req.method_string(), req.target(), ex.allow);
+    request.route = route(req.method_string(), req.target(), ex.allow, &ex.spec);
     const RouteSpec& spec = *request.route.spec;
     ex.spec = &spec;
     // Before a byte of the body is read: strangers get nothing spooled.
     if (spec.needs_api_key) api_.authorize_write(req[bhttp::field::authorization]);
     switch (spec.body) {
-    case BodyPolicy::none: co_await drop_small_body(parser); break;
-    case BodyPolicy::multipart_spool: co_await read_upload(parser, request); break;
-    case BodyPolicy::form_fields: co_await read_form(parser, request); break;
+    case BodyPolicy::none: co_await drop_small_body(parser, ex); break;
+    case BodyPolicy::multipart_spool: co_await read_upload(parser, ex, request); break;
+    case BodyPolicy::form_fields: co_await read_form(parser, ex, request); break;
     }
     co_return co_await (api_.*spec.handler)(std::move(request));
 }
@@ -145,26 +167,26 @@ Response Session::answer(std::exception_ptr failure, const Exchange& ex, const P
     try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {
-        Response r = Api::error(e);
+        Response r = Api::error(e, ex.request_id);
         if (e.code() == ErrorCode::method_not_allowed && !ex.allow.empty()) {
             r.headers.emplace_back("Allow", ex.allow);
         }
         return r;
     } catch (const std::exception& e) {
-        spdlog::error("{} {}: {}", std::string(parser.get().method_string()),
-                      std::string(parser.get().target()), e.what());
+        spdlog::error("request {}: {} {}: {}", ex.request_id, std::string(parser.get().method_string()),
+                      redact_target(parser.get().target()), e.what());
     } catch (...) {
-        spdlog::error("{} {}: unknown exception", std::string(parser.get().method_string()),
-                      std::string(parser.get().target()));
+        spdlog::error("request {}: {} {}: unknown exception", ex.request_id,
+                      std::string(parser.get().method_string()), redact_target(parser.get().target()));
     }
-    return Api::error(Error(ErrorCode::internal, "internal error"));
+    return Api::error(Error(ErrorCode::internal, "internal error"), ex.request_id);
 }
 
-awaitable<void> Session::drop_small_body(Parser& parser) {
+awaitable<void> Session::drop_small_body(Parser& parser, Exchange& ex) {
     // These requests carry no body; a small one is read and dropped to keep the connection.
     if (parser.is_done()) co_return;
     size_t seen = 0;
-    co_await read_body(parser, [&seen](std::string_view data) {
+    co_await read_body(parser, ex, [&seen](std::string_view data) {
         seen += data.size();
         if (seen > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "unexpected body");
     });
@@ -182,7 +204,7 @@ awaitable<void> Session::continue_if_expected(Parser& parser) {
     }
 }
 
-awaitable<void> Session::read_body(Parser& parser,
+awaitable<void> Session::read_body(Parser& parser, Exchange& ex,
                                    const std::function<void(std::string_view)>& sink) {
     std::vector<char> chunk(256 * 1024);
     const auto deadline =
@@ -202,11 +224,13 @@ awaitable<void> Session::read_body(Parser& parser,
                             std::to_string(config_.limits.max_upload_bytes) + " bytes");
         }
         if (ec) throw ClientGone{};
-        sink({chunk.data(), chunk.size() - parser.get().body().size});
+        const size_t got = chunk.size() - parser.get().body().size;
+        ex.bytes_in += got;
+        sink({chunk.data(), got});
     }
 }
 
-awaitable<void> Session::read_upload(Parser& parser, Request& request) {
+awaitable<void> Session::read_upload(Parser& parser, Exchange& ex, Request& request) {
     const uint64_t limit = config_.limits.max_upload_bytes;
     if (auto len = parser.content_length(); len && *len > limit + kMultipartOverhead) {
         throw Error(ErrorCode::payload_too_large, "the request body is larger than the upload limit of " +
@@ -226,7 +250,7 @@ awaitable<void> Session::read_upload(Parser& parser, Request& request) {
         multipart = std::make_unique<MultipartParser>(*boundary, form);
         multipart->feed(start);
     };
-    co_await read_body(parser, [&](std::string_view data) {
+    co_await read_body(parser, ex, [&](std::string_view data) {
         if (multipart) return multipart->feed(data);
         start.append(data);
         if (start.size() >= 256) begin();
@@ -237,13 +261,13 @@ awaitable<void> Session::read_upload(Parser& parser, Request& request) {
     request.filename = form.filename();
 }
 
-awaitable<void> Session::read_form(Parser& parser, Request& request) {
+awaitable<void> Session::read_form(Parser& parser, Exchange& ex, Request& request) {
     if (auto len = parser.content_length(); len && *len > kMaxSmallBody) {
         throw Error(ErrorCode::payload_too_large, "the form is too large");
     }
     co_await continue_if_expected(parser);
     std::string body;
-    co_await read_body(parser, [&body](std::string_view data) {
+    co_await read_body(parser, ex, [&body](std::string_view data) {
         body.append(data);
         if (body.size() > kMaxSmallBody) throw Error(ErrorCode::payload_too_large, "the form is too large");
     });
@@ -259,9 +283,13 @@ awaitable<void> Session::read_form(Parser& parser, Request& request) {
     }
 }
 
-awaitable<void> Session::write(Response& res, HeaderPolicy policy, bool head, bool keep_alive) {
+awaitable<void> Session::write(Response& res, Exchange& ex, bool head, bool keep_alive) {
+    const HeaderPolicy policy = ex.spec ? ex.spec->headers : HeaderPolicy::api;
+    ex.status = static_cast<int>(res.status);
+    ex.outcome = res.outcome;
     bhttp::response<bhttp::string_body> msg{res.status, 11};
     msg.set(bhttp::field::server, "imgpipe");
+    msg.set("X-Request-Id", ex.request_id);
     // On every answer: no MIME sniffing (a polyglot upload stays an image), no framing, no
     // referrer leaking signed links.
     msg.set("X-Content-Type-Options", "nosniff");
@@ -299,7 +327,9 @@ awaitable<void> Session::write(Response& res, HeaderPolicy policy, bool head, bo
     boost::system::error_code ec;
     stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
     if (!streamed) {
+        const size_t body = msg.body().size();
         co_await bhttp::async_write(stream_, msg, redirect_error(use_awaitable, ec));
+        if (!ec) ex.bytes_out = body;
         co_return;
     }
     bhttp::response_serializer<bhttp::string_body> serializer{msg};
@@ -309,8 +339,9 @@ awaitable<void> Session::write(Response& res, HeaderPolicy policy, bool head, bo
         const size_t n = co_await read_blob(chunk.data(), chunk.size());
         if (n == 0) break;
         stream_.expires_after(milliseconds(config_.server.write_timeout_ms));
-        co_await net::async_write(stream_, net::buffer(chunk.data(), n),
-                                  redirect_error(use_awaitable, ec));
+        const size_t sent = co_await net::async_write(stream_, net::buffer(chunk.data(), n),
+                                                      redirect_error(use_awaitable, ec));
+        ex.bytes_out += sent;
     }
 }
 

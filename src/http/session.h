@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/api.h"
+#include "http/observe.h"
 
 #include <utility>
 #include <boost/asio/awaitable.hpp>
@@ -24,8 +25,8 @@ namespace beast = boost::beast;
 class Session {
 public:
     Session(boost::asio::ip::tcp::socket socket, Api& api, const Config& config,
-            const std::atomic<bool>& stopping)
-        : stream_(std::move(socket)), api_(api), config_(config), stopping_(stopping) {}
+            const std::atomic<bool>& stopping, RequestObserver& observer)
+        : stream_(std::move(socket)), api_(api), config_(config), stopping_(stopping), observer_(observer) {}
 
     boost::asio::awaitable<void> run();
     auto executor() { return stream_.get_executor(); }
@@ -35,23 +36,18 @@ public:
 private:
     using Parser = beast::http::request_parser<beast::http::buffer_body>;
 
-    // What is known about the request being answered, for the answer and its headers.
-    struct Exchange {
-        const RouteSpec* spec = nullptr; // null until the route is known
-        std::string allow;               // the Allow header of a 405
-    };
-
     // Routes the request, reads the body its route asks for and calls the route's handler.
     boost::asio::awaitable<Response> dispatch(Parser& parser, Exchange& ex);
     // The one place where a failure becomes an answer.
     Response answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const;
-    boost::asio::awaitable<void> read_body(Parser& parser,
+    boost::asio::awaitable<void> read_body(Parser& parser, Exchange& ex,
                                            const std::function<void(std::string_view)>& sink);
-    boost::asio::awaitable<void> drop_small_body(Parser& parser);
-    boost::asio::awaitable<void> read_upload(Parser& parser, Request& request);
-    boost::asio::awaitable<void> read_form(Parser& parser, Request& request);
+    boost::asio::awaitable<void> drop_small_body(Parser& parser, Exchange& ex);
+    boost::asio::awaitable<void> read_upload(Parser& parser, Exchange& ex, Request& request);
+    boost::asio::awaitable<void> read_form(Parser& parser, Exchange& ex, Request& request);
     boost::asio::awaitable<void> continue_if_expected(Parser& parser);
-    boost::asio::awaitable<void> write(Response& res, HeaderPolicy policy, bool head, bool keep_alive);
+    // Writes the answer; ex gets its status and the body bytes sent.
+    boost::asio::awaitable<void> write(Response& res, Exchange& ex, bool head, bool keep_alive);
     boost::asio::awaitable<void> linger_close();
 
     beast::tcp_stream stream_;
@@ -59,6 +55,8 @@ private:
     Api& api_;
     const Config& config_;
     const std::atomic<bool>& stopping_;
+    RequestObserver& observer_;
+    std::string remote_; // the client's address, for the access log
     bool idle_ = false;
 };
 

@@ -31,6 +31,8 @@ public:
     virtual int in_flight() const = 0;
     // Whether the work is computed in this process (false: dispatched to a worker tier).
     virtual bool local() const { return true; }
+    // Whether the work can be done now (GET /ready): a worker tier's broker is connected.
+    virtual bool reachable() const { return true; }
     // Jobs handed to a worker tier so far.
     virtual uint64_t dispatched() const { return 0; }
     // Waits for the jobs admitted so far (their completions are posted to their callers'

@@ -134,6 +134,11 @@ TEST_F(Cluster, BrokerOutageIs503AtOnceStoredImagesStillServeAndItRecovers) {
     const std::string id = upload(s, original);
     ASSERT_FALSE(id.empty());
     ASSERT_EQ(http_get(s.url("/image/" + id + "/scale:100x/")).status, 201);
+    for (int node = 0; node < 2; ++node) {
+        const auto ready = http_get(s.node_url(node, "/ready"));
+        EXPECT_EQ(ready.status, 200) << ready.body;
+        EXPECT_EQ(ready.json()["workers"], "ok");
+    }
 
     s.nats()->stop(SIGKILL);
     // The API nodes notice a dead connection at once or at the next ping (1 s, 2 missed).
@@ -156,6 +161,12 @@ TEST_F(Cluster, BrokerOutageIs503AtOnceStoredImagesStillServeAndItRecovers) {
         EXPECT_EQ(up.json()["error"]["code"], "workers_unavailable");
     }
     for (auto& w : s.workers()) EXPECT_EQ(w->health()["status"], "nats_unavailable");
+    // A load balancer takes the API nodes out while their worker tier is unreachable.
+    for (int node = 0; node < 2; ++node) {
+        const auto ready = http_get(s.node_url(node, "/ready"));
+        EXPECT_EQ(ready.status, 503) << ready.body;
+        EXPECT_EQ(ready.json()["error"]["code"], "workers_unavailable");
+    }
 
     s.nats()->start(); // same port, same store directory
     ASSERT_TRUE(wait_until([&] {
@@ -164,6 +175,8 @@ TEST_F(Cluster, BrokerOutageIs503AtOnceStoredImagesStillServeAndItRecovers) {
     EXPECT_EQ(http_get(s.node_url(1, "/image/" + id + "/scale:141x/")).status, 201);
     EXPECT_EQ(upload(s, original, 1).empty(), false);
     for (auto& w : s.workers()) EXPECT_EQ(w->health()["status"], "ok");
+    EXPECT_EQ(http_get(s.node_url(0, "/ready")).status, 200);
+    EXPECT_EQ(http_get(s.node_url(1, "/ready")).status, 200);
 
     // A broker that comes back without its storage (no stream, no consumer): made again.
     s.nats()->stop(SIGKILL);

@@ -79,8 +79,16 @@ TEST(S3Outage, NothingAcknowledgedIsLostAndServiceRecovers) {
     test::s3_pause("open", true);
     const int unavailable_before = unavailable;
     run_until([&] { return unavailable - unavailable_before >= 6; }, false, "outage");
+    // A load balancer takes the node out while its store does not answer, and back after.
+    const auto not_ready = http_get(server.url("/ready"));
+    EXPECT_EQ(not_ready.status, 503) << not_ready.body;
+    EXPECT_EQ(not_ready.json()["error"]["code"], "storage_unavailable") << not_ready.body;
+    EXPECT_EQ(not_ready.header("retry-after"), "1");
     test::s3_pause("open", false);
     run_until([&] { return ok_after >= 6; }, true, "recovery");
+    const auto ready = http_get(server.url("/ready"));
+    EXPECT_EQ(ready.status, 200) << ready.body;
+    EXPECT_EQ(ready.json()["storage"], "ok");
     // Every acknowledged upload is there, byte for byte.
     int lost = 0;
     for (const auto& a : acked) {

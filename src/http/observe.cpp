@@ -1,0 +1,109 @@
+#include "http/observe.h"
+
+#include "core/log.h"
+
+#include <atomic>
+#include <cctype>
+#include <random>
+
+namespace imgpipe::http {
+
+namespace {
+
+std::string status_class(int status) {
+    if (status < 100 || status > 599) return "other";
+    return std::to_string(status / 100) + "xx";
+}
+
+bool grants_access(std::string_view name) {
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (std::string_view secret : {"signature", "sig", "key", "token", "secret", "password", "credential"}) {
+        if (lower.find(secret) != std::string::npos) return true;
+    }
+    return false;
+}
+
+} // namespace
+
+RequestObserver::RequestObserver(Metrics& metrics)
+    : metrics_(metrics),
+      in_flight_(metrics.gauge("imgpipe_http_requests_in_flight", "Requests being read, handled or answered.")),
+      bytes_in_(metrics.counter("imgpipe_http_received_bytes_total", "Request body bytes received.")),
+      bytes_out_(metrics.counter("imgpipe_http_sent_bytes_total", "Response body bytes sent.")) {}
+
+void RequestObserver::end(const Exchange& ex) {
+    in_flight_.add(-1);
+    const std::string route(ex.spec ? ex.spec->name : "unmatched");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start).count();
+    metrics_
+        .counter("imgpipe_http_requests_total", "Requests answered, by route and status class.",
+                 {{"route", route}, {"code", status_class(ex.status)}})
+        .inc();
+    metrics_
+        .histogram("imgpipe_http_request_duration_seconds",
+                   "From the request's headers to the last byte of the answer, by route.", kLatencyBuckets,
+                   {{"route", route}})
+        .observe(seconds);
+    bytes_in_.inc(ex.bytes_in);
+    bytes_out_.inc(ex.bytes_out);
+    nlohmann::ordered_json line = {
+        {"request_id", ex.request_id},
+        {"remote", ex.remote},
+        {"method", ex.method},
+        {"path", redact_target(ex.target)},
+        {"route", route},
+        {"status", ex.status},
+        {"outcome", !ex.outcome.empty() ? ex.outcome : ex.status < 400 ? "ok" : "error"},
+        {"bytes_in", ex.bytes_in},
+        {"bytes_out", ex.bytes_out},
+        {"duration_ms", static_cast<double>(static_cast<int64_t>(seconds * 10000)) / 10},
+    };
+    log_event(spdlog::level::info, "request", line);
+}
+
+std::string request_id(std::string_view from_client) {
+    const bool sane = !from_client.empty() && from_client.size() <= 128 &&
+                      std::all_of(from_client.begin(), from_client.end(), [](unsigned char c) {
+                          return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+                      });
+    if (sane) return std::string(from_client);
+    // A random prefix per process and a counter: unique across restarts and nodes, no lock, no
+    // syscall per request.
+    static const std::string prefix = [] {
+        std::random_device rd;
+        char buf[17];
+        std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+        return std::string(buf);
+    }();
+    static std::atomic<uint64_t> next{0};
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s-%08llx", prefix.c_str(),
+                  static_cast<unsigned long long>(next.fetch_add(1, std::memory_order_relaxed)));
+    return buf;
+}
+
+std::string redact_target(std::string_view target) {
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return std::string(target);
+    std::string out(target.substr(0, q + 1));
+    std::string_view query = target.substr(q + 1);
+    bool first = true;
+    while (true) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (!first) out += '&';
+        first = false;
+        if (eq != std::string_view::npos && grants_access(pair.substr(0, eq))) {
+            out += std::string(pair.substr(0, eq)) + "=REDACTED";
+        } else {
+            out += pair;
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+} // namespace imgpipe::http
