@@ -71,6 +71,9 @@ public:
     boost::asio::awaitable<Response> bytes(Request req);
     boost::asio::awaitable<Response> health(Request req);
     boost::asio::awaitable<Response> metrics(Request req);
+    // GET /ops: the op catalogue (core/ops/catalog.h) and what the page needs to know of this
+    // server's configuration (presets, whether uploads need a key and transforms a signature).
+    boost::asio::awaitable<Response> ops(Request req);
     // A file of web/ (the page, its scripts, openapi.json), compiled into the binary.
     boost::asio::awaitable<Response> asset(Request req);
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }

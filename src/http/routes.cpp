@@ -21,6 +21,7 @@ constexpr RouteSpec kRoutes[] = {
     {"bytes", "/bytes/{id}/{chain}", "GET, HEAD", none, api, false, &Api::bytes},
     {"health", "/health", "GET, HEAD", none, api, false, &Api::health},
     {"metrics", "/metrics", "GET, HEAD", none, api, false, &Api::metrics},
+    {"ops", "/ops", "GET, HEAD", none, api, false, &Api::ops},
     {"page", "/", "GET, HEAD", none, page, false, &Api::asset, "index.html"},
     {"asset", "/ui/{asset}", "GET, HEAD", none, page, false, &Api::asset},
     {"openapi", "/openapi.json", "GET, HEAD", none, api, false, &Api::asset, "openapi.json"},
