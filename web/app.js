@@ -341,7 +341,9 @@
     status(chain ? `Making ${chain}...` : 'Showing the original.');
     $('preview-box').setAttribute('aria-busy', 'true');
     try {
-      const resp = await fetch(`/image/${path}`, { headers: { Accept: acceptHeader() } });
+      const sig = chain ? $('sig').value.trim() : '';
+      const query = sig ? `?sig=${encodeURIComponent(sig)}` : '';
+      const resp = await fetch(`/image/${path}${query}`, { headers: { Accept: acceptHeader() } });
       if (seq !== state.previewSeq) return;
       if (!resp.ok) throw await failure(resp);
       const info = await resp.json();
@@ -375,7 +377,14 @@
       renderLinks(chain, info);
     } catch (err) {
       if (seq !== state.previewSeq) return;
+      // No stale picture beside a chain it does not show.
       $('preview-box').removeAttribute('aria-busy');
+      $('preview').hidden = true;
+      $('preview').removeAttribute('src');
+      $('preview-empty').textContent = 'No preview for this chain: see the error above.';
+      $('preview-empty').hidden = false;
+      $('preview-size').textContent = '';
+      $('json-box').hidden = true;
       report(err);
     }
   }
@@ -407,6 +416,8 @@
         copyButton(codeId, label)));
     });
     const needSig = state.catalog && state.catalog.transforms_need_signature && chain;
+    if ($('sign').dataset.chain !== `${id}/${chain}`) $('sig').value = ''; // a signature covers one chain
+    $('sign').dataset.chain = `${id}/${chain}`;
     $('sign').hidden = !needSig;
     if (needSig) {
       $('sign-command').textContent =
@@ -560,6 +571,7 @@
       changed('builder');
     });
     $('chain').addEventListener('input', () => changed('text'));
+    $('sig').addEventListener('input', schedulePreview);
     document.addEventListener('click', (e) => {
       const b = e.target.closest('button[data-copy]');
       if (b) copy(b.dataset.copy);

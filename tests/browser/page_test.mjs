@@ -12,12 +12,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
 const started = Date.now();
+const phases = [];
+let last = started;
+const phase = (name) => { const now = Date.now(); phases.push(`${name} ${((now - last) / 1000).toFixed(1)}s`); last = now; };
 const opts = {};
 for (let i = 2; i < process.argv.length; i += 2) opts[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 for (const k of ['imgpipe', 'node-modules', 'out']) {
@@ -79,7 +83,16 @@ const pngPath = path.join(tmp, 'gradient.png');
 const [W, H] = [640, 400];
 fs.writeFileSync(pngPath, makePng(W, H));
 
-const server = spawn(opts.imgpipe, ['serve', '--port', '0', '--data', path.join(tmp, 'data')],
+// An image origin for the link upload (loopback: the server runs with --allow-private-networks).
+const origin = http.createServer((req, res) => {
+  res.writeHead(200, { 'Content-Type': 'image/png' });
+  res.end(fs.readFileSync(pngPath));
+});
+await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
+const linkUrl = `http://127.0.0.1:${origin.address().port}/linked.png`;
+
+const server = spawn(opts.imgpipe, ['serve', '--port', '0', '--data', path.join(tmp, 'data'),
+                                    '--allow-private-networks', 'true'],
                      { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 const base = await new Promise((resolve, reject) => {
@@ -114,6 +127,7 @@ try {
     await page.screenshot({ path: path.join(opts.out, `${name}.png`), fullPage: true });
   };
 
+  phase('start');
   const home = await page.goto(`${base}/`);
   assert.equal(home.status(), 200);
   assert.match(home.headers()['content-type'], /^text\/html/);
@@ -123,11 +137,13 @@ try {
   const offered = await page.$$eval('#add-op option', (os) => os.map((o) => o.value));
   assert.deepEqual(offered, catalog.ops.map((o) => o.name));
 
+  phase('page');
   // Keyboard: Tab from the top reaches the upload control, then the builder.
   const reached = [];
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
     reached.push(await page.evaluate(() => document.activeElement && document.activeElement.id));
+    if (reached.at(-1) === 'add-op') break;
   }
   const fileAt = reached.indexOf('file');
   const addAt = reached.indexOf('add-op');
@@ -138,6 +154,7 @@ try {
   const ring = await page.$eval('label[for="file"]', (l) => getComputedStyle(l).outlineStyle);
   assert.notEqual(ring, 'none', 'the focused upload control shows no focus ring');
 
+  phase('keyboard');
   // Upload through the file input.
   await page.setInputFiles('#file', pngPath);
   await page.waitForSelector('#meta:not([hidden])');
@@ -146,6 +163,7 @@ try {
   assert.match(meta, /image\/png/);
   await page.waitForSelector('#preview[data-ready=""]'); // the original, before any step
 
+  phase('upload');
   // Build the chain with the builder.
   const step = (n) => `#steps > li:nth-child(${n})`;
   await page.selectOption('#add-op', 'rotate');
@@ -185,6 +203,7 @@ try {
   assert.ok(links.includes(`${base}/image/${json.id.split('/')[0]}/rotate:20%7Cscale:300x%7Cconvert:webp/`), links.join(' '));
   await shot('page-desktop');
 
+  phase('builder+preview');
   // The chain text drives the builder too.
   await page.fill('#chain', 'rotate:20|fit:200x200:cover:smart');
   await page.waitForSelector(`${step(2)} select[data-arg="mode"]`);
@@ -193,6 +212,7 @@ try {
   await page.waitForSelector('#preview[data-ready="rotate:20|fit:200x200:cover:smart"]');
   assert.deepEqual(await page.$eval('#preview', (i) => [i.naturalWidth, i.naturalHeight]), [200, 200]);
 
+  phase('text edit');
   // A text file: the service's error, as it words it.
   const text = Buffer.from('this is not an image\n');
   const form = new FormData();
@@ -207,6 +227,22 @@ try {
   await shot('page-error');
   problems.splice(0, problems.length, ...problems.filter((p) => !/status of 415/.test(p))); // the upload's own 415
 
+  phase('error');
+  // Drag and drop, then a link: each a new original, the error gone.
+  const dropped = await page.evaluateHandle((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+    return dt;
+  }, fs.readFileSync(pngPath).toString('base64'));
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
+  await page.waitForFunction(() => document.getElementById('meta-list').textContent.includes('dropped.png'));
+  assert.equal(await page.isHidden('#error'), true);
+  await page.fill('#link', linkUrl);
+  await page.press('#link', 'Enter');
+  await page.waitForFunction(() => document.getElementById('meta-list').textContent.includes('linked.png'));
+
+  phase('drop+link');
   // A phone-sized screen: nothing wider than the viewport.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.fill('#chain', chain);
@@ -221,11 +257,14 @@ try {
   assert.ok(widths.doc <= 390 && widths.body <= 390, `overflows at 390 px: ${JSON.stringify(widths)}`);
   await shot('page-390');
 
+  phase('390px');
   assert.deepEqual(problems, [], 'console errors or CSP violations');
   console.log(`browser_page: ok in ${((Date.now() - started) / 1000).toFixed(1)} s; preview 300x${json.height} ` +
               `image/webp; screenshots in ${opts.out}`);
+  console.log(`phases: ${phases.join(', ')}`);
 } finally {
   if (browser) await browser.close();
+  origin.close();
   server.kill('SIGTERM');
   await new Promise((resolve) => { if (server.exitCode !== null) resolve(); else server.on('exit', resolve); });
   fs.rmSync(tmp, { recursive: true, force: true });
