@@ -239,7 +239,9 @@
     list.replaceChildren();
     state.steps.forEach((step, i) => {
       const n = state.steps.length;
-      const title = step.raw !== undefined ? 'as typed' : step.op.name;
+      const preset = step.raw !== undefined && state.catalog &&
+        (state.catalog.presets || []).find((p) => p.name === step.raw.trim().toLowerCase());
+      const title = step.raw === undefined ? step.op.name : preset ? `preset ${preset.name}` : 'as typed';
       const head = el('div', { class: 'step-head' },
         el('span', { class: 'step-name' }, `${i + 1}. ${title}`),
         el('span', { class: 'step-tools' },
@@ -252,6 +254,7 @@
         const input = el('input', { id, type: 'text', value: step.raw, spellcheck: false });
         input.addEventListener('input', () => { step.raw = input.value; changed('builder'); });
         li.append(el('div', { class: 'arg' }, el('label', { htmlFor: id }, 'op text'), input));
+        if (preset) li.append(el('p', { class: 'syntax mono' }, `= ${preset.chain}`));
       } else {
         li.append(el('p', { class: 'hint op-summary' }, step.op.summary));
         if (step.op.forms.length > 1) {
