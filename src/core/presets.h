@@ -30,6 +30,8 @@ public:
     bool all_presets(const std::vector<std::string>& segments) const;
     // The eager presets' chains, in the order configured.
     const std::vector<Chain>& eager() const { return eager_; }
+    // Every preset: name -> its canonical chain (GET /ops lists them).
+    const std::map<std::string, std::string, std::less<>>& chains() const { return chains_; }
     // "card, thumb": for messages.
     std::string names() const;
 

@@ -1,6 +1,8 @@
 #include "http/api.h"
 
+#include "core/formats/format.h"
 #include "core/ids.h"
+#include "core/ops/catalog.h"
 #include "core/ops/negotiate.h"
 #include "core/ops/parse.h"
 #include "core/text.h"
@@ -126,6 +128,7 @@ awaitable<Response> Api::health(Request) {
     co_return r;
 }
 
+<<<<<<< HEAD
 awaitable<Response> Api::ready(Request) {
     try {
         // A round trip to the store: a file read on local disk, a GET on S3.
@@ -139,6 +142,29 @@ awaitable<Response> Api::ready(Request) {
     }
     Response r;
     r.body = nlohmann::json{{"status", "ready"}, {"storage", "ok"}, {"workers", work_.local() ? "local" : "ok"}}.dump();
+=======
+awaitable<Response> Api::ops(Request) {
+    nlohmann::json presets = nlohmann::json::array();
+    for (const auto& [name, chain] : presets_.chains()) presets.push_back({{"name", name}, {"chain", chain}});
+    nlohmann::json formats = nlohmann::json::array();
+    for (const auto& f : output_formats()) {
+        formats.push_back({{"name", f.name},
+                           {"content_type", f.mime},
+                           {"alpha", f.alpha},
+                           {"animation", f.animation},
+                           {"lossy", f.lossy}});
+    }
+    Response r;
+    r.body = nlohmann::json{{"ops", op_catalog()},
+                            {"presets", presets},
+                            {"presets_only", presets_.only()},
+                            {"formats", formats},
+                            {"uploads_need_key", access_.api_keys.enabled()},
+                            {"transforms_need_signature", access_.transforms.enabled()},
+                            {"max_upload_bytes", config_.limits.max_upload_bytes},
+                            {"max_ops", config_.limits.max_ops}}
+                 .dump();
+>>>>>>> ab2d364f2e9d0b7add7193b7872b5f2b172e8f8c
     co_return r;
 }
 

@@ -76,6 +76,9 @@ public:
     // For load balancers: 200 when the store answers and (with a worker tier) the broker is
     // connected, else 503 with the error saying which.
     boost::asio::awaitable<Response> ready(Request req);
+    // GET /ops: the op catalogue (core/ops/catalog.h) and what the page needs to know of this
+    // server's configuration (presets, whether uploads need a key and transforms a signature).
+    boost::asio::awaitable<Response> ops(Request req);
     // A file of web/ (the page, its scripts, openapi.json), compiled into the binary.
     boost::asio::awaitable<Response> asset(Request req);
     std::filesystem::path temp_dir() const { return storage_.temp_dir(); }

@@ -22,6 +22,7 @@ constexpr RouteSpec kRoutes[] = {
     {"health", "/health", "GET, HEAD", none, api, false, &Api::health},
     {"ready", "/ready", "GET, HEAD", none, api, false, &Api::ready},
     {"metrics", "/metrics", "GET, HEAD", none, api, false, &Api::metrics},
+    {"ops", "/ops", "GET, HEAD", none, api, false, &Api::ops},
     {"page", "/", "GET, HEAD", none, page, false, &Api::asset, "index.html"},
     {"asset", "/ui/{asset}", "GET, HEAD", none, page, false, &Api::asset},
     {"openapi", "/openapi.json", "GET, HEAD", none, api, false, &Api::asset, "openapi.json"},

@@ -43,6 +43,10 @@ TEST(Access, UploadsNeedAKeyWhenKeysAreConfigured) {
     }
     ServerProcess server({"--api-keys", kKeyA, "--api-keys-file", dir + "/keys"});
     server.start();
+    // The page learns it from GET /ops and asks for a key before the first upload.
+    const auto ops = http_get(server.url("/ops")).json();
+    EXPECT_TRUE(ops["uploads_need_key"].get<bool>());
+    EXPECT_FALSE(ops["transforms_need_signature"].get<bool>());
     const std::string url = server.url("/image/upload/");
     const auto none = http_upload(url, {"file", png(), "a.png"});
     expect_code(none, 401, "unauthorized");
@@ -94,6 +98,10 @@ TEST(Access, ShortOrMissingKeysStopTheStart) {
 TEST(Access, TransformsNeedTheirSignatureWhenAKeyIsConfigured) {
     ServerProcess server({"--transform-key", kTransformKey});
     server.start();
+    // The page learns it from GET /ops and shows the imgpipe sign command instead of a preview.
+    const auto ops = http_get(server.url("/ops")).json();
+    EXPECT_TRUE(ops["transforms_need_signature"].get<bool>());
+    EXPECT_FALSE(ops["uploads_need_key"].get<bool>());
     const auto up = http_upload(server.url("/image/upload/"), {"file", png(), "a.png"});
     ASSERT_EQ(up.status, 201) << up.body;
     const std::string id = up.json()["id"];
@@ -157,7 +165,7 @@ TEST(Access, EveryAnswerCarriesSecurityHeaders) {
         up, bytes, http_get(server.url("/image/" + id + "/")), http_get(server.url("/image/" + id + "/scale:10x10/")),
         http_get(server.url("/bytes/" + id), {"If-None-Match: " + bytes.header("etag")}),
         http_get(server.url("/bytes/" + id), {}, "HEAD"), http_get(server.url("/health")),
-        http_get(server.url("/metrics")), http_get(server.url("/nothing")),
+        http_get(server.url("/metrics")), http_get(server.url("/ops")), http_get(server.url("/nothing")),
         http_get(server.url("/image/upload/")), http_get(server.url("/image/" + id + "/rotat:1/")),
         http_upload(server.url("/image/upload/"), {"file", "<html><script>alert(1)</script></html>", "x.html"})};
     EXPECT_EQ(answers[4].status, 304);

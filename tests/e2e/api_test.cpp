@@ -1,3 +1,5 @@
+#include "core/formats/format.h"
+#include "core/ops/catalog.h"
 #include "core/signing.h"
 #include "e2e/harness.h"
 #include "e2e/link_server.h"
@@ -80,6 +82,35 @@ TEST_F(Api, UploadMetadataTransformFetch) {
     // rotate:90 is counter-clockwise: the green top-right quadrant is now top-left.
     EXPECT_EQ(test::colour_at(img, 20, 20), "green");
     EXPECT_EQ(test::colour_at(img, 130, 180), "blue");
+}
+
+// GET /ops: the catalogue the page builds its chain builder from, and what it must know of this
+// server. The first example of every op, as the page would request it, is a variant.
+TEST_F(Api, OpsAnswersTheCatalogueAndTheConfiguration) {
+    const auto r = get("/ops");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    const auto ops = r.json();
+    EXPECT_EQ(ops["ops"], op_catalog()); // the core's catalogue, checked against the parser in unit_tests
+    EXPECT_EQ(ops["presets"], nlohmann::json::array());
+    EXPECT_FALSE(ops["uploads_need_key"].get<bool>());
+    EXPECT_FALSE(ops["transforms_need_signature"].get<bool>());
+    EXPECT_EQ(ops["max_ops"], 16);
+    EXPECT_EQ(ops["max_upload_bytes"], 52428800);
+    ASSERT_EQ(ops["formats"].size(), output_formats().size());
+    for (size_t i = 0; i < output_formats().size(); ++i) {
+        EXPECT_EQ(ops["formats"][i]["name"], output_formats()[i].name);
+        EXPECT_EQ(ops["formats"][i]["content_type"], output_formats()[i].mime);
+    }
+
+    const std::string id = upload(test::encode(test::quadrants(200, 150), ".png"))["id"];
+    for (const auto& op : ops["ops"]) {
+        const std::string chain = op["examples"][0]["chain"];
+        std::string path = chain;
+        for (size_t at; (at = path.find('|')) != std::string::npos;) path.replace(at, 1, "%7C");
+        const auto t = get("/image/" + id + "/" + path + "/");
+        EXPECT_EQ(t.status, 201) << chain << ": " << t.body;
+    }
 }
 
 TEST_F(Api, EquivalentChainsShareOneStoredObject) {

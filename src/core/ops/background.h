@@ -14,6 +14,18 @@ namespace imgpipe {
 // it (its alpha is then ignored). Canonical: 6 digits when opaque, else 8, lower case.
 struct Background {
     static constexpr std::string_view names[] = {"background"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "color", .kind = ArgKind::color, .summary = "hex rrggbb or rrggbbaa (also rgb, rgba)",
+         .example = "ff8800"},
+    };
+    static constexpr FormDoc doc_forms[] = {{"{color}", "the colour of what follows", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"background:f80|rotate:10", "background:ff8800|rotate:10", "orange corners"},
+        {"background:00000000|fit:300x300:contain", "background:00000000|fit:300x300:contain",
+         "transparent padding"},
+    };
+    static constexpr OpDoc doc{"From here on fills new corners and padding, and transparency is flattened onto it.",
+                               doc_forms, doc_examples};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes; // touches no pixel
     static constexpr double shrink_oversample = 1.0;
     bool random_access() const { return false; }

@@ -13,6 +13,18 @@ namespace imgpipe {
 // Transparent pixels do not bleed their (meaningless) colour: the blur runs premultiplied.
 struct Blur {
     static constexpr std::string_view names[] = {"blur"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "sigma", .kind = ArgKind::number, .summary = "gaussian sigma in pixels", .example = "2", .min = 0,
+         .max = 1000, .min_exclusive = true},
+    };
+    static constexpr FormDoc doc_forms[] = {{"{sigma}", "a gaussian blur", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"blur:2", "blur:2", "a blur of sigma 2"},
+        {"blur:0.5", "blur:0.5", "a light blur"},
+        {"blur:2.0", "blur:2", "the same as blur:2"},
+    };
+    static constexpr OpDoc doc{"Blurs (gaussian); transparent areas do not bleed their colour.", doc_forms,
+                               doc_examples};
     // A blur of sigma s on the full image, then a shrink by f, looks like a shrink by f then a
     // blur of s * f: the planner may decode shrunk and run the blur there (rescaled). A sigma
     // that becomes tiny is a near-identity, as the literal blur is mostly lost in the downscale.

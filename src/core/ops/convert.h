@@ -17,6 +17,20 @@ namespace imgpipe {
 // stored, signed-checked against or planned; it never reaches the executor.
 struct Convert {
     static constexpr std::string_view names[] = {"convert"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "format", .kind = ArgKind::format,
+         .summary = "output format; auto chooses from the request's Accept header (AVIF, WebP, else JPEG or PNG)",
+         .example = "webp"},
+    };
+    static constexpr FormDoc doc_forms[] = {{"{format}", "encodes the result in that format", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"convert:png", "convert:png", "a PNG"},
+        {"convert:jpg", "convert:jpeg", "jpg is an alias"},
+        {"scale:200x|convert:auto", "scale:200x|convert:auto", "AVIF or WebP when the browser takes them"},
+    };
+    static constexpr OpDoc doc{"Picks the output format (the last convert counts); formats without alpha flatten "
+                               "transparency onto the background, white by default.",
+                               doc_forms, doc_examples};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
     bool random_access() const { return false; }

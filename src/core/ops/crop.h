@@ -15,6 +15,35 @@ namespace imgpipe {
 // entropy pick it by content); larger than the image, it is clipped to it.
 struct Crop {
     static constexpr std::string_view names[] = {"crop"};
+    static constexpr ArgDoc doc_region[] = {
+        {.name = "x", .kind = ArgKind::integer, .summary = "left edge", .example = "10", .min = 0, .max = 10'000'000},
+        {.name = "y", .kind = ArgKind::integer, .summary = "top edge", .example = "20", .min = 0, .max = 10'000'000},
+        {.name = "width", .kind = ArgKind::integer, .summary = "region width", .example = "300", .min = 1,
+         .max = 10'000'000},
+        {.name = "height", .kind = ArgKind::integer, .summary = "region height", .example = "200", .min = 1,
+         .max = 10'000'000},
+    };
+    static constexpr ArgDoc doc_placed[] = {
+        {.name = "width", .kind = ArgKind::integer, .summary = "region width", .example = "300", .min = 1,
+         .max = 10'000'000},
+        {.name = "height", .kind = ArgKind::integer, .summary = "region height", .example = "200", .min = 1,
+         .max = 10'000'000},
+        {.name = "gravity", .kind = ArgKind::gravity,
+         .summary = "where the region is taken: a side or corner, or by content (smart, entropy)",
+         .example = "north", .optional = true, .default_value = "center"},
+    };
+    static constexpr FormDoc doc_forms[] = {
+        {"{width}x{height}[:{gravity}]", "a region of that size placed by gravity (clipped to the image)",
+         doc_placed},
+        {"{x},{y},{width},{height}", "that region, in pixels of the image at this point of the chain",
+         doc_region},
+    };
+    static constexpr ExampleDoc doc_examples[] = {
+        {"crop:100,50,640,480", "crop:100,50,640,480", "640 x 480 from (100, 50)"},
+        {"crop:400x400:smart", "crop:400x400:smart", "the most interesting 400 x 400"},
+        {"crop:300x200:top", "crop:300x200:north", "top is an alias of north"},
+    };
+    static constexpr OpDoc doc{"Keeps a region, clipped to the image.", doc_forms, doc_examples};
     // A uniform shrink before a crop is the crop of the shrunk image with the region scaled
     // (rescaled). smart/entropy too, because they score a copy of fixed size (gravity.cpp), so
     // the shrunk image yields about the same region; the plan tests hold them to 30 dB.

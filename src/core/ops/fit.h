@@ -20,6 +20,44 @@ struct Fit {
     enum class Mode { inside, cover, contain, outside };
 
     static constexpr std::string_view names[] = {"fit"};
+    static constexpr ChoiceDoc doc_modes[] = {
+        {"inside", "the largest picture within the box"},
+        {"cover", "fills the box; the overflow is cropped (centred)"},
+        {"contain", "inside, padded to the box (transparent, or the chain's background)"},
+        {"outside", "the smallest picture covering the box, not cropped"},
+    };
+    static constexpr ChoiceDoc doc_placed_modes[] = {
+        {"cover", "fills the box; gravity says which part is kept"},
+        {"contain", "inside, padded to the box; gravity says where the picture sits"},
+    };
+    static constexpr ArgDoc doc_width{.name = "width", .kind = ArgKind::integer, .summary = "box width",
+                                      .example = "300", .min = 1, .max = 10'000'000};
+    static constexpr ArgDoc doc_height{.name = "height", .kind = ArgKind::integer, .summary = "box height",
+                                       .example = "200", .min = 1, .max = 10'000'000};
+    static constexpr ArgDoc doc_args[] = {
+        doc_width, doc_height,
+        {.name = "mode", .kind = ArgKind::choice, .summary = "how the picture meets the box", .example = "cover",
+         .optional = true, .default_value = "inside", .choices = doc_modes},
+    };
+    static constexpr ArgDoc doc_placed_args[] = {
+        doc_width, doc_height,
+        {.name = "mode", .kind = ArgKind::choice, .summary = "cover or contain", .example = "cover",
+         .choices = doc_placed_modes},
+        {.name = "gravity", .kind = ArgKind::gravity,
+         .summary = "cover: the part kept; contain: where the picture sits", .example = "north"},
+    };
+    static constexpr FormDoc doc_forms[] = {
+        {"{width}x{height}[:{mode}]", "fits the picture to a box", doc_args},
+        {"{width}x{height}:{mode}:{gravity}", "covers or is contained by a box, placed by gravity",
+         doc_placed_args},
+    };
+    static constexpr ExampleDoc doc_examples[] = {
+        {"fit:300x300", "fit:300x300", "within 300 x 300"},
+        {"fit:200x200:cover:smart", "fit:200x200:cover:smart", "fills 200 x 200, cropping by content"},
+        {"fit:300x200:contain:north", "fit:300x200:contain:north", "padded to 300 x 200, the picture at the top"},
+    };
+    static constexpr OpDoc doc{"Resizes keeping the aspect ratio to fit a box: inside, cover, contain or outside.",
+                               doc_forms, doc_examples};
     // A resize: the planner shrinks on load towards output_size. For cover and contain that is the
     // box, i.e. s = max(W / w, H / h): exactly cover's scale and more than contain's (conservative).
     static constexpr ShrinkRule shrink = ShrinkRule::resizes;

@@ -12,12 +12,8 @@ namespace imgpipe {
 namespace {
 constexpr int kMaxDimension = 10'000'000; // parse bound only; real limits live in the plan
 
-struct Named {
-    std::string_view name;
-    Gravity gravity;
-};
 // The first entry of each gravity is its canonical name.
-constexpr Named kNames[] = {
+constexpr GravityName kNames[] = {
     {"center", Gravity::center},       {"centre", Gravity::center},     {"c", Gravity::center},
     {"north", Gravity::north},         {"n", Gravity::north},           {"top", Gravity::north},
     {"south", Gravity::south},         {"s", Gravity::south},           {"bottom", Gravity::south},
@@ -67,6 +63,8 @@ std::string_view gravity_name(Gravity g) {
     }
     return "center";
 }
+
+std::span<const GravityName> gravity_names() { return kNames; }
 
 bool by_content(Gravity g) { return g == Gravity::smart || g == Gravity::entropy; }
 

@@ -3,6 +3,7 @@
 #include "core/ops/op_traits.h"
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vips/vips8>
 
@@ -16,6 +17,12 @@ enum class Gravity { center, north, south, east, west, northeast, northwest, sou
 // "centre", "n", "ne", "top", "left", ..., "attention"); nullopt for anything else.
 std::optional<Gravity> parse_gravity(std::string_view s);
 std::string_view gravity_name(Gravity g);
+struct GravityName {
+    std::string_view name;
+    Gravity gravity;
+};
+// Every spelling the parser accepts, the canonical one first for each gravity (for the catalogue).
+std::span<const GravityName> gravity_names();
 // smart and entropy choose the region by its content (libvips smartcrop), not by position.
 bool by_content(Gravity g);
 

@@ -12,6 +12,12 @@ namespace imgpipe {
 // encoder and every later op sees the bands it expects; alpha is kept.
 struct Grayscale {
     static constexpr std::string_view names[] = {"grayscale", "greyscale"};
+    static constexpr FormDoc doc_forms[] = {{"", "takes no argument"}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"grayscale", "grayscale", "the picture in grey"},
+        {"greyscale|grayscale", "grayscale", "greyscale is an alias; twice is once"},
+    };
+    static constexpr OpDoc doc{"The picture in grey (still RGB), alpha kept.", doc_forms, doc_examples};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes; // per pixel
     static constexpr double shrink_oversample = 1.0;
     bool random_access() const { return false; }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/ops/op_doc.h"
+
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -36,6 +38,7 @@ template <class T>
 concept OpType = requires(const T op, std::string_view args, Size size, double f, const vips::VImage& img,
                           ChainContext& ctx) {
     { T::names[0] } -> std::convertible_to<std::string_view>; // the first is canonical
+    { T::doc } -> std::convertible_to<OpDoc>; // for people and the page (op_doc.h)
     { T::shrink } -> std::convertible_to<ShrinkRule>;
     // How much more than the next resize needs this op wants when it runs shrunk (rotate: its
     // interpolation blurs at the scale it runs at).

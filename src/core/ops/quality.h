@@ -14,6 +14,17 @@ namespace imgpipe {
 // output.
 struct Quality {
     static constexpr std::string_view names[] = {"quality"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "quality", .kind = ArgKind::integer, .summary = "1 (smallest) to 100 (best)", .example = "60",
+         .min = 1, .max = 100},
+    };
+    static constexpr FormDoc doc_forms[] = {{"{quality}", "encoder quality of a lossy output", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"scale:400x|quality:60", "scale:400x|quality:60", "a smaller file"},
+        {"quality:50|rotate:10|quality:70", "rotate:10|quality:70", "only the last one counts"},
+    };
+    static constexpr OpDoc doc{"Encoder quality of a lossy output (JPEG, WebP, AVIF) instead of the server's default.",
+                               doc_forms, doc_examples};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 1.0;
     bool random_access() const { return false; }

@@ -15,6 +15,21 @@ namespace imgpipe {
 // With a background (background:<hex> earlier in the chain) the corners take that colour.
 struct Rotate {
     static constexpr std::string_view names[] = {"rotate"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "degrees", .kind = ArgKind::number, .summary = "any real angle; positive turns counter-clockwise",
+         .example = "20"},
+    };
+    static constexpr FormDoc doc_forms[] = {{"{degrees}", "turns by that angle", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"rotate:10", "rotate:10", "10 degrees counter-clockwise"},
+        {"rotate:370", "rotate:10", "angles count modulo 360"},
+        {"rotate:-90", "rotate:270", "a right angle is an exact pixel move"},
+        {"background:000|rotate:10|convert:jpeg", "background:000000|rotate:10|convert:jpeg",
+         "black corners instead of white"},
+    };
+    static constexpr OpDoc doc{"Turns the picture; the canvas grows to hold it and the new corners are transparent "
+                               "(white without alpha) or the chain's background.",
+                               doc_forms, doc_examples};
     static constexpr ShrinkRule shrink = ShrinkRule::commutes;
     static constexpr double shrink_oversample = 2.0;
     bool random_access() const { return true; }

@@ -12,6 +12,17 @@ namespace imgpipe {
 // sigma in pixels, 0 < sigma <= 1000, 1 when omitted. Canonical form always names the sigma.
 struct Sharpen {
     static constexpr std::string_view names[] = {"sharpen"};
+    static constexpr ArgDoc doc_args[] = {
+        {.name = "sigma", .kind = ArgKind::number, .summary = "sigma in pixels", .example = "0.5", .optional = true,
+         .default_value = "1", .min = 0, .max = 1000, .min_exclusive = true},
+    };
+    static constexpr FormDoc doc_forms[] = {{"[{sigma}]", "an unsharp mask on lightness", doc_args}};
+    static constexpr ExampleDoc doc_examples[] = {
+        {"sharpen", "sharpen:1", "sigma 1"},
+        {"scale:400x|sharpen:0.5", "scale:400x|sharpen:0.5", "after a downscale, where it shows"},
+    };
+    static constexpr OpDoc doc{"Sharpens (unsharp mask); put it after a scale for thumbnails.", doc_forms,
+                               doc_examples};
     // A barrier: sharpening works at the pixel scale of the image it runs on. Before a downscale
     // the literal chain loses most of it; run rescaled on a shrunk decode it would sharpen at the
     // output's scale and visibly differ from the literal result. So no shrink across it.
