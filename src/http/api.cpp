@@ -128,7 +128,6 @@ awaitable<Response> Api::health(Request) {
     co_return r;
 }
 
-<<<<<<< HEAD
 awaitable<Response> Api::ready(Request) {
     try {
         // A round trip to the store: a file read on local disk, a GET on S3.
@@ -142,7 +141,9 @@ awaitable<Response> Api::ready(Request) {
     }
     Response r;
     r.body = nlohmann::json{{"status", "ready"}, {"storage", "ok"}, {"workers", work_.local() ? "local" : "ok"}}.dump();
-=======
+    co_return r;
+}
+
 awaitable<Response> Api::ops(Request) {
     nlohmann::json presets = nlohmann::json::array();
     for (const auto& [name, chain] : presets_.chains()) presets.push_back({{"name", name}, {"chain", chain}});
@@ -164,7 +165,6 @@ awaitable<Response> Api::ops(Request) {
                             {"max_upload_bytes", config_.limits.max_upload_bytes},
                             {"max_ops", config_.limits.max_ops}}
                  .dump();
->>>>>>> ab2d364f2e9d0b7add7193b7872b5f2b172e8f8c
     co_return r;
 }
 

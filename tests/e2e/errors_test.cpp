@@ -95,7 +95,12 @@ TEST_F(Errors, UnknownIdsAndRoutesAre404) {
     expect_error(http_get(server_.url("/image/not-an-id/")), 404, "not_found");
     expect_error(http_get(server_.url("/image/..%2f..%2fetc%2fpasswd/")), 404, "not_found");
     expect_error(http_get(server_.url("/nothing/here")), 404, "not_found");
-    expect_error(http_get(server_.url("/")), 404, "not_found");
+    expect_error(http_get(server_.url("/ui/no-such-file.js")), 404, "not_found");
+    expect_error(http_get(server_.url("/ui/..%2f..%2fCMakeLists.txt")), 404, "not_found");
+    // "/" is the page now (tests/browser); it is HTML, not an error.
+    const auto page = http_get(server_.url("/"));
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
 }
 
 TEST_F(Errors, WrongMethodIs405WithAllow) {
