@@ -6,6 +6,7 @@
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
 #include "core/pipeline/vips_setup.h"
+#include "core/process_metrics.h"
 #include "core/signing.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -35,8 +36,12 @@ int serve(const Config& config, bool print_config) {
     std::signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     try {
+        // First: the components below count into it from their construction on.
+        Metrics metrics;
+        register_process_metrics(metrics);
         const std::unique_ptr<Storage> chosen = open_storage(config);
-        Storage& storage = *chosen;
+        const std::unique_ptr<Storage> metered = meter_storage(*chosen, config, metrics);
+        Storage& storage = *metered;
         const bool clustered = !config.cluster.nats_url.empty();
         const cluster::Names names(config.cluster.name);
         std::unique_ptr<cluster::NatsClient> nats;
@@ -55,20 +60,19 @@ int serve(const Config& config, bool print_config) {
         const UrlSigner signer(secret);
         const Access access{ApiKeys(config.access.keys),
                             TransformSigner(config.access.transform_key)};
-        ImageService images(storage, config);
-        const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes);
+        ImageService images(storage, config, &metrics);
+        const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes, &metrics);
         // In cluster mode the pixel work is the workers': no local pool.
         std::unique_ptr<WorkerPool> workers;
         std::unique_ptr<ImageWork> work;
         if (clustered) {
-            work = std::make_unique<cluster::NatsWork>(*nats, storage, config);
+            work = std::make_unique<cluster::NatsWork>(*nats, storage, config, &metrics);
         } else {
-            workers = std::make_unique<WorkerPool>(config.workers.threads, config.workers.queue);
+            workers = std::make_unique<WorkerPool>(config.workers.threads, config.workers.queue, &metrics, "image");
             workers->on_job_end(end_vips_job);
             work = std::make_unique<LocalWork>(images, *workers);
         }
-        WorkerPool blocking(kBlockingThreads, kBlockingQueue);
-        Metrics metrics;
+        WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
         http::Server server(api, config, metrics);
         spdlog::info("storing {}; {}; uploads {}; transforms {}",

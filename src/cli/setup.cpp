@@ -1,6 +1,7 @@
 #include "cli/setup.h"
 
 #include "core/storage/local_storage.h"
+#include "core/storage/metered_storage.h"
 #include "core/storage/s3_storage.h"
 
 #include <spdlog/spdlog.h>
@@ -24,6 +25,16 @@ std::unique_ptr<Storage> open_storage(const Config& config) {
                                           std::filesystem::path(config.storage.data_dir) / "tmp");
     s3->check_bucket();
     return s3;
+}
+
+std::unique_ptr<Storage> meter_storage(Storage& store, const Config& config, Metrics& metrics) {
+    const bool s3 = !config.storage.uri.empty();
+    if (auto* bucket = dynamic_cast<S3Storage*>(&store)) {
+        metrics.counter_fn("imgpipe_s3_connections_total",
+                           "Connections opened to the S3 endpoint (requests on reused connections add none).",
+                           [bucket] { return static_cast<double>(bucket->new_connections()); });
+    }
+    return std::make_unique<MeteredStorage>(store, s3 ? "s3" : "local", metrics);
 }
 
 void check_cluster_store(cluster::NatsClient& nats, const cluster::Names& names, Storage& storage) {

@@ -3,6 +3,7 @@
 #include "cluster/cached_storage.h"
 #include "cluster/metrics_listener.h"
 #include "cluster/worker.h"
+#include "core/process_metrics.h"
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -28,7 +29,11 @@ int worker(const Config& config) {
     std::signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     try {
-        const std::unique_ptr<Storage> store = open_storage(config);
+        Metrics registry;
+        register_process_metrics(registry);
+        const std::unique_ptr<Storage> bucket = open_storage(config);
+        // Timed below the cache: the latencies of the store itself, on cache misses.
+        const std::unique_ptr<Storage> store = meter_storage(*bucket, config, registry);
         const cluster::Names names(config.cluster.name);
         cluster::NatsClient nats(config.cluster.nats_url, "imgpipe-worker");
         nats.ensure_jobs(names, config.cluster.queue, false);
@@ -37,7 +42,7 @@ int worker(const Config& config) {
                                    ? std::filesystem::path(config.storage.data_dir) / "cache"
                                    : std::filesystem::path(config.cluster.cache_dir);
         cluster::CachedStorage storage(*store, cache_dir, config.cluster.cache_max_bytes);
-        cluster::Worker worker(config, nats, storage);
+        cluster::Worker worker(config, nats, storage, registry);
         std::unique_ptr<cluster::MetricsListener> metrics;
         if (config.cluster.metrics_port > 0) {
             metrics = std::make_unique<cluster::MetricsListener>(

@@ -31,9 +31,16 @@ int64_t wait_budget_ms(const Config& c) { return 2LL * c.limits.processing_timeo
 
 } // namespace
 
-NatsWork::NatsWork(NatsClient& nats, Storage& storage, const Config& config)
+NatsWork::NatsWork(NatsClient& nats, Storage& storage, const Config& config, Metrics* metrics)
     : nats_(nats), storage_(storage), config_(config), names_(config.cluster.name),
-      pool_(config.cluster.queue, 0) {
+      pool_(config.cluster.queue, 0, metrics, "image") {
+    if (metrics) {
+        timeouts_ = &metrics->counter("imgpipe_timeouts_total",
+                                      "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
+                                      "kind=fetch (a link that did not answer in time), kind=cluster (a job "
+                                      "the image workers did not answer in time).",
+                                      {{"kind", "cluster"}});
+    }
     const natsStatus s = natsConnection_Subscribe(&done_sub_, nats_.connection(),
                                                   names_.done_wildcard.c_str(), on_done, this);
     if (s != NATS_OK) throw std::runtime_error("cannot subscribe to results: " + nats_error(s));
@@ -113,6 +120,7 @@ Result NatsWork::dispatch(const Job& job, bool may_join) {
         }
         lock.unlock();
         if (Clock::now() >= deadline) {
+            if (timeouts_) timeouts_->inc();
             throw Error(ErrorCode::timeout, "the image workers did not answer in time");
         }
         if (!nats_.connected()) throw unavailable();

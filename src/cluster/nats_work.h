@@ -23,7 +23,9 @@ namespace imgpipe::cluster {
 // that was answered with an error, never leaves a request waiting until its deadline.
 class NatsWork final : public ImageWork {
 public:
-    NatsWork(NatsClient& nats, Storage& storage, const Config& config);
+    // With a registry: the pool's series (pool="image"; queue wait is nil, as the pool has no
+    // queue) and imgpipe_timeouts_total{kind="cluster"} (jobs the workers did not answer in time).
+    NatsWork(NatsClient& nats, Storage& storage, const Config& config, Metrics* metrics = nullptr);
     ~NatsWork() override;
 
     boost::asio::awaitable<ObjectInfo> ingest(std::unique_ptr<Spool> spool, std::string filename) override;
@@ -55,6 +57,7 @@ private:
     std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
     std::atomic<uint64_t> dispatched_{0};
+    Counter* timeouts_ = nullptr;
 };
 
 } // namespace imgpipe::cluster

@@ -11,8 +11,31 @@
 
 namespace imgpipe::cluster {
 
-Worker::Worker(const Config& config, NatsClient& nats, CachedStorage& storage)
-    : config_(config), nats_(nats), storage_(storage), names_(config.cluster.name) {
+Worker::Worker(const Config& config, NatsClient& nats, CachedStorage& storage, Metrics& metrics)
+    : config_(config), nats_(nats), storage_(storage), metrics_(metrics), names_(config.cluster.name) {
+    // The same series as before the registry; read at each scrape from the totals health_json
+    // reports too.
+    const auto total = [](const std::atomic<uint64_t>& v) { return [&v] { return static_cast<double>(v.load()); }; };
+    metrics.counter_fn("imgpipe_transforms_total", "Derived images computed by this process.", total(transforms_));
+    metrics.counter_fn("imgpipe_ingests_total", "Uploads checked and stored by this process.", total(ingests_));
+    metrics.counter_fn("imgpipe_jobs_failed_total", "Jobs answered with an error.", total(failed_));
+    metrics.counter_fn("imgpipe_jobs_redelivered_total",
+                       "Jobs received again after another worker did not finish them.", total(redelivered_));
+    metrics.gauge_fn("imgpipe_worker_busy_threads", "Threads running a job.",
+                     [this] { return static_cast<double>(busy_.load()); });
+    metrics.gauge_fn("imgpipe_nats_connected", "1 while connected to NATS.",
+                     [this] { return nats_.connected() ? 1.0 : 0.0; });
+    using Counts = CachedStorage::Counts;
+    for (const auto& [op, field] : {std::pair{"head", &Counts::head}, {"get", &Counts::get},
+                                    {"put", &Counts::put}, {"delete", &Counts::remove}}) {
+        metrics.counter_fn("imgpipe_storage_requests_total", "Requests this process sent to the object store.",
+                           [this, field = field] { return static_cast<double>(storage_.counts().*field); },
+                           {{"op", op}});
+    }
+    metrics.counter_fn("imgpipe_cache_hits_total", "Originals and mipmaps served from the local cache.",
+                       [this] { return static_cast<double>(storage_.counts().cache_hits); });
+    metrics.gauge_fn("imgpipe_cache_bytes", "Bytes in the local cache.",
+                     [this] { return static_cast<double>(storage_.counts().cache_bytes); });
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     name_ = std::string(host) + ":" + std::to_string(::getpid());
@@ -172,7 +195,7 @@ Result Worker::run(const Job& job, uint64_t delivered) {
     Config config = config_;
     config.limits = job.limits;
     config.output = job.output;
-    ImageService images(storage_, config);
+    ImageService images(storage_, config, &metrics_);
     Result r;
     r.ok = true;
     if (job.kind == Job::Kind::transform) {
@@ -224,29 +247,6 @@ std::string Worker::health_json() const {
                            {{"head", c.head}, {"get", c.get}, {"put", c.put}, {"delete", c.remove}}},
                           {"cache", {{"hits", c.cache_hits}, {"bytes", c.cache_bytes}, {"files", c.cache_files}}}}
         .dump();
-}
-
-std::string Worker::metrics_text() const {
-    const auto c = storage_.counts();
-    std::string out;
-    auto metric = [&out](const char* name, const char* type, const char* help, uint64_t v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-               name + " " + std::to_string(v) + "\n";
-    };
-    metric("imgpipe_transforms_total", "counter", "Derived images computed by this process.", transforms_.load());
-    metric("imgpipe_ingests_total", "counter", "Uploads checked and stored by this process.", ingests_.load());
-    metric("imgpipe_jobs_failed_total", "counter", "Jobs answered with an error.", failed_.load());
-    metric("imgpipe_jobs_redelivered_total", "counter", "Jobs received again after another worker did not finish them.", redelivered_.load());
-    metric("imgpipe_worker_busy_threads", "gauge", "Threads running a job.", static_cast<uint64_t>(busy_.load()));
-    metric("imgpipe_nats_connected", "gauge", "1 while connected to NATS.", nats_.connected() ? 1 : 0);
-    out += "# HELP imgpipe_storage_requests_total Requests this process sent to the object store.\n"
-           "# TYPE imgpipe_storage_requests_total counter\n";
-    for (const auto& [op, v] : {std::pair{"head", c.head}, {"get", c.get}, {"put", c.put}, {"delete", c.remove}}) {
-        out += std::string("imgpipe_storage_requests_total{op=\"") + op + "\"} " + std::to_string(v) + "\n";
-    }
-    metric("imgpipe_cache_hits_total", "counter", "Originals and mipmaps served from the local cache.", c.cache_hits);
-    metric("imgpipe_cache_bytes", "gauge", "Bytes in the local cache.", c.cache_bytes);
-    return out;
 }
 
 } // namespace imgpipe::cluster

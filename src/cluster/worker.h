@@ -4,6 +4,7 @@
 #include "cluster/jobs.h"
 #include "cluster/nats_client.h"
 #include "core/config.h"
+#include "core/metrics.h"
 
 #include <atomic>
 #include <mutex>
@@ -21,14 +22,16 @@ namespace imgpipe::cluster {
 // A job is answered on its key's done subject, then acknowledged.
 class Worker {
 public:
-    Worker(const Config& config, NatsClient& nats, CachedStorage& storage);
+    // Counts into `metrics` (which must outlive the worker): its own job and cache series, and the
+    // pipeline stages of the image work it runs.
+    Worker(const Config& config, NatsClient& nats, CachedStorage& storage, Metrics& metrics);
     ~Worker();
 
     void stop(); // finish the jobs running, take no more
     void wait(); // until every thread has ended
 
     std::string health_json() const;
-    std::string metrics_text() const;
+    std::string metrics_text() const { return metrics_.prometheus(); }
 
     static constexpr uint64_t kMaxDeliveries = 4; // a job that failed on 4 workers is answered as failed
 
@@ -41,6 +44,7 @@ private:
     const Config& config_;
     NatsClient& nats_;
     CachedStorage& storage_;
+    Metrics& metrics_;
     Names names_;
     std::string name_;
     std::atomic<bool> stop_{false};

@@ -12,6 +12,24 @@
 
 namespace imgpipe {
 
+ImageService::ImageService(Storage& storage, const Config& config, Metrics* metrics)
+    : storage_(storage), config_(config) {
+    if (!metrics) return;
+    const char* name = "imgpipe_pipeline_seconds";
+    const char* help = "Seconds per pipeline stage: open, build, run (decode + ops + encode in one lazy pass), "
+                       "store for a transform; check for an upload's full decode.";
+    static constexpr const char* kStages[] = {"open", "build", "run", "store"};
+    for (int s = 0; s < StageClock::count; ++s) {
+        stages_[s] = &metrics->histogram(name, help, kLatencyBuckets, {{"stage", kStages[s]}});
+    }
+    check_ = &metrics->histogram(name, help, kLatencyBuckets, {{"stage", "check"}});
+    timeouts_ = &metrics->counter("imgpipe_timeouts_total",
+                                  "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
+                                  "kind=fetch (a link that did not answer in time), kind=cluster (a job "
+                                  "the image workers did not answer in time).",
+                                  {{"kind", "pipeline"}});
+}
+
 ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     spool.finish();
     if (spool.size() == 0) throw Error(ErrorCode::unsupported_media, "the file is empty");
@@ -25,7 +43,11 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
                                       uint64_t size, const std::string& etag,
                                       const std::string& filename) {
     const std::string path = file.string();
+    const auto started = std::chrono::steady_clock::now();
     const SourceInfo source = probe_image(path, config_.limits);
+    const auto checked = [&] {
+        if (check_) check_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    };
 
     ObjectInfo info;
     info.id = id;
@@ -34,11 +56,13 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
         // The decode that proves the upload sound also makes the mipmap; it is stored first, so
         // that no original is ever visible without it.
         const Mipmap m = make_mipmap(path);
+        checked();
         storage_.put_bytes(ObjectInfo{mipmap_id(info.id), mipmap_content_type(m.bands), m.pixels.size(),
                                       "\"" + md5_hex(m.pixels) + "\"", "mipmap", m.width, m.height},
                            m.pixels);
     } else {
         verify_decodable(path, source.frames);
+        checked();
     }
     info.content_type = source.mime;
     info.content_length = size;
@@ -59,39 +83,58 @@ ImageService::Transformed ImageService::transform(const ObjectInfo& original, co
     const std::string derived_id = variant_id(id, chain);
     if (auto existing = storage_.head(derived_id)) return {*existing, false};
 
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(config_.limits.processing_timeout_ms);
-    std::optional<Encoded> out = from_mipmap(id, original, chain, deadline);
-    if (!out) {
-        const LocalFile source_file = storage_.local_file(id);
-        const std::string path = source_file.path.string();
-        const Plan plan = make_plan(chain, probe_image(path, config_.limits), config_.limits);
-        out = execute(path, plan, config_.output, deadline);
-    }
-
+    StageClock clock;
+    const Encoded out = compute(original, chain, clock);
+    clock.enter(StageClock::store);
     ObjectInfo info;
     info.id = derived_id;
-    info.content_type = std::string(format_mime(out->format));
-    info.content_length = out->bytes.size();
-    info.etag = "\"" + md5_hex(out->bytes) + "\"";
-    info.filename = derived_filename(original.filename, out->format);
-    info.width = out->width;
-    info.height = out->height;
-    storage_.put_bytes(info, out->bytes);
+    info.content_type = std::string(format_mime(out.format));
+    info.content_length = out.bytes.size();
+    info.etag = "\"" + md5_hex(out.bytes) + "\"";
+    info.filename = derived_filename(original.filename, out.format);
+    info.width = out.width;
+    info.height = out.height;
+    storage_.put_bytes(info, out.bytes);
+    // Observed for the transforms that complete: a failed one has no meaningful split.
+    clock.enter(StageClock::count);
+    for (int s = 0; s < StageClock::count; ++s) {
+        if (stages_[s]) stages_[s]->observe(clock.seconds(static_cast<StageClock::Stage>(s)));
+    }
     return {info, true};
+}
+
+Encoded ImageService::compute(const ObjectInfo& original, const Chain& chain, StageClock& clock) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(config_.limits.processing_timeout_ms);
+    try {
+        if (auto out = from_mipmap(original.id, original, chain, deadline, clock)) return std::move(*out);
+        clock.enter(StageClock::open);
+        const LocalFile source_file = storage_.local_file(original.id);
+        const std::string path = source_file.path.string();
+        const SourceInfo source = probe_image(path, config_.limits);
+        clock.enter(StageClock::build);
+        const Plan plan = make_plan(chain, source, config_.limits);
+        return execute(path, plan, config_.output, deadline, &clock);
+    } catch (const Error& e) {
+        if (e.code() == ErrorCode::timeout && timeouts_) timeouts_->inc();
+        throw;
+    }
 }
 
 std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const ObjectInfo& original,
                                                  const Chain& chain,
-                                                 std::chrono::steady_clock::time_point deadline) {
+                                                 std::chrono::steady_clock::time_point deadline,
+                                                 StageClock& clock) {
     // The plan is made from the original's metadata (upright size, format); the mipmap serves it
     // when the plan shrinks on load to a size the mipmap covers. Animated originals have none
     // (check_upload), so their transforms always take the full path below, which knows the frames.
     const auto format = source_format(original.content_type);
     if (!format || original.width <= 0 || original.height <= 0) return std::nullopt;
     const SourceInfo source{original.content_type, *format, original.width, original.height, 1};
+    clock.enter(StageClock::build);
     const Plan plan = make_plan(chain, source, config_.limits);
     if (!plan.shrink_on_load) return std::nullopt;
+    clock.enter(StageClock::open);
     const auto mip = storage_.head(mipmap_id(id));
     if (!mip || mip->width < plan.shrink_on_load->width || mip->height < plan.shrink_on_load->height) {
         return std::nullopt;
@@ -103,7 +146,7 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
     const int bands = mipmap_bands(mip->content_type);
     if (bands <= 0 || !in || in.gcount() != static_cast<std::streamsize>(pixels.size())) return std::nullopt;
     return execute_from(mipmap_image(pixels, mip->width, mip->height, bands), plan, config_.output,
-                        deadline);
+                        deadline, &clock);
 }
 
 std::string variant_id(const std::string& original_id, const Chain& chain) {

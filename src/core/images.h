@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/ops/op.h"
 #include "core/pipeline/execute.h"
 #include "core/pipeline/plan.h"
@@ -15,9 +16,16 @@ namespace imgpipe {
 
 // The image use cases, independent of how requests arrive (HTTP handlers and the CLI call these).
 // Every method does blocking work (decoding, disk): call them from the worker pool.
+//
+// With a registry it observes imgpipe_pipeline_seconds{stage}: for every transform computed, its
+// stages open, build, run and store (StageClock in core/pipeline/execute.h says what each holds),
+// and for every upload checked, stage="check" (the header probe and the full decode that proves the
+// file sound, with the mipmap made from it; storing is not included). Transforms stopped by
+// processing_timeout_ms count in imgpipe_timeouts_total{kind="pipeline"}. Without one (the CLI,
+// tests) it counts nothing.
 class ImageService {
 public:
-    ImageService(Storage& storage, const Config& config) : storage_(storage), config_(config) {}
+    ImageService(Storage& storage, const Config& config, Metrics* metrics = nullptr);
 
     // Checks an uploaded or downloaded file (format, pixel limit, full decode) and stores it as a
     // new original. Throws Error; the spool's temp file is removed on failure.
@@ -41,10 +49,15 @@ public:
 private:
     // The derivative computed from the original's mipmap, when the plan allows it.
     std::optional<Encoded> from_mipmap(const std::string& id, const ObjectInfo& original,
-                                       const Chain& chain, std::chrono::steady_clock::time_point deadline);
+                                       const Chain& chain, std::chrono::steady_clock::time_point deadline,
+                                       StageClock& clock);
+    Encoded compute(const ObjectInfo& original, const Chain& chain, StageClock& clock);
 
     Storage& storage_;
     const Config& config_;
+    Histogram* stages_[StageClock::count] = {};
+    Histogram* check_ = nullptr;
+    Counter* timeouts_ = nullptr;
 };
 
 // The storage id of a variant: "<original id>/<canonical chain>"; the original's id for no ops.

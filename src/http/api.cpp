@@ -56,6 +56,10 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     return false;
 }
 
+constexpr const char* kVariantHelp =
+    "Requests for a variant, by answer: stored (found in storage), created (computed for this request), "
+    "coalesced (waited for the same variant being computed for another request).";
+
 } // namespace
 
 Api::Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
@@ -75,7 +79,11 @@ Api::Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSig
                                 "Preset variants made right after an upload (--eager).", {{"result", "ok"}})),
       eager_failed_(metrics.counter("imgpipe_eager_transforms_total",
                                     "Preset variants made right after an upload (--eager).",
-                                    {{"result", "failed"}})) {
+                                    {{"result", "failed"}})),
+      variant_stored_(metrics.counter("imgpipe_variant_requests_total", kVariantHelp, {{"result", "stored"}})),
+      variant_created_(metrics.counter("imgpipe_variant_requests_total", kVariantHelp, {{"result", "created"}})),
+      variant_coalesced_(
+          metrics.counter("imgpipe_variant_requests_total", kVariantHelp, {{"result", "coalesced"}})) {
     metrics.counter_fn("imgpipe_jobs_dispatched_total", "Jobs handed to the cluster's workers.",
                      [&work] { return static_cast<double>(work.dispatched()); });
     metrics.gauge_fn("imgpipe_workers_in_flight", "Jobs running or queued on the image workers.",
@@ -297,14 +305,20 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
         if (auto stored = storage_.head(requested_key)) return Found{stored, std::nullopt};
         return Found{std::nullopt, original ? original : storage_.head(route.id)};
     });
-    if (found.stored) co_return ImageService::Transformed{*found.stored, false};
+    if (found.stored) {
+        if (!chain.empty()) variant_stored_.inc();
+        co_return ImageService::Transformed{*found.stored, false};
+    }
     if (!found.original) throw Error(ErrorCode::not_found, "no image with this id");
     // The storage key: chains equivalent given the original's format share one object.
     const Chain canonical = stored_chain(chain, *found.original);
     const std::string key = variant_id(route.id, canonical);
     if (key != requested_key) {
         const auto stored = co_await storage_call([this, &key] { return storage_.head(key); });
-        if (stored) co_return ImageService::Transformed{*stored, false};
+        if (stored) {
+            if (!canonical.empty()) variant_stored_.inc(); // empty: the original itself
+            co_return ImageService::Transformed{*stored, false};
+        }
     }
     co_return co_await produce(*found.original, canonical, key);
 }
@@ -322,9 +336,12 @@ awaitable<ImageService::Transformed> Api::produce(const ObjectInfo& original, co
         joined);
     if (joined) {
         transforms_coalesced_.inc();
+        if (request) variant_coalesced_.inc();
         co_return ImageService::Transformed{result.info, false, true}; // created by another request
     }
     if (result.created && work_.local()) transforms_run_.inc();
+    // The canonical chain may be empty (a no-op chain is the original): not a variant.
+    if (request && !chain.empty()) (result.created ? variant_created_ : variant_stored_).inc();
     co_return result;
 }
 

@@ -139,6 +139,11 @@ private:
     Counter& overloaded_;           // requests refused with 503 by the pool
     Counter& eager_ok_;             // eager preset variants stored (or found stored)
     Counter& eager_failed_;         // eager preset variants that could not be made
+    // Requests for a variant (a non-empty chain), by how they were answered:
+    // imgpipe_variant_requests_total{result="stored"|"created"|"coalesced"}.
+    Counter& variant_stored_;
+    Counter& variant_created_;
+    Counter& variant_coalesced_;
 };
 
 // "<uuid>/rotate:10|convert:png" -> "<uuid>/rotate:10%7Cconvert:png": safe in a URL path.

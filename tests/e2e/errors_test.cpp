@@ -235,6 +235,17 @@ TEST_F(Errors, ProcessingTimeLimitIs503) {
     const auto r = http_get(hurried.url("/image/" + up.json()["id"].get<std::string>() + "/rotate:33|convert:avif/"));
     EXPECT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.json()["error"]["code"], "timeout");
+    // Counted where the pixels were computed: this process, or in cluster mode its workers.
+    std::vector<std::string> scrapes;
+    if (hurried.workers().empty()) scrapes.push_back(http_get(hurried.url("/metrics")).body);
+    for (const auto& w : hurried.workers()) scrapes.push_back(w->metrics());
+    const std::string line = "\nimgpipe_timeouts_total{kind=\"pipeline\"} ";
+    double timeouts = 0;
+    for (const std::string& text : scrapes) {
+        const auto at = text.find(line);
+        if (at != std::string::npos) timeouts += std::stod(text.substr(at + line.size()));
+    }
+    EXPECT_GE(timeouts, 1) << scrapes.front();
 }
 
 TEST_F(Errors, OversizedBodyIsRefusedFromItsContentLength) {

@@ -59,7 +59,38 @@ std::string filename_from_url(const std::string& url) {
     return sanitize_filename(name);
 }
 
+Fetcher::Fetcher(const FetchConfig& config, uint64_t max_bytes, Metrics* metrics)
+    : config_(config), max_bytes_(max_bytes), allowed_(parse_networks(config.allowed_networks)) {
+    if (!metrics) return;
+    const char* help = "Seconds per link download (upload by URL), by result.";
+    ok_ = &metrics->histogram("imgpipe_fetch_seconds", help, kLatencyBuckets, {{"result", "ok"}});
+    failed_ = &metrics->histogram("imgpipe_fetch_seconds", help, kLatencyBuckets, {{"result", "error"}});
+    bytes_ = &metrics->counter("imgpipe_fetch_bytes_total", "Bytes downloaded by successful link uploads.");
+    timeouts_ = &metrics->counter("imgpipe_timeouts_total",
+                                  "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
+                                  "kind=fetch (a link that did not answer in time), kind=cluster (a job "
+                                  "the image workers did not answer in time).",
+                                  {{"kind", "fetch"}});
+}
+
 Download Fetcher::fetch(const std::string& url, const std::filesystem::path& temp_dir) const {
+    if (!ok_) return download(url, temp_dir);
+    const auto start = std::chrono::steady_clock::now();
+    const auto seconds = [&start] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    try {
+        Download d = download(url, temp_dir);
+        ok_->observe(seconds());
+        bytes_->inc(d.spool->size());
+        return d;
+    } catch (...) {
+        failed_->observe(seconds());
+        throw;
+    }
+}
+
+Download Fetcher::download(const std::string& url, const std::filesystem::path& temp_dir) const {
     std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
     char* scheme = nullptr;
     if (url.size() > 8192 || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
@@ -107,6 +138,7 @@ Download Fetcher::fetch(const std::string& url, const std::filesystem::path& tem
                         " bytes");
     }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
+        if (timeouts_) timeouts_->inc();
         throw Error(ErrorCode::fetch_failed, "the link did not answer in time");
     }
     if (rc == CURLE_TOO_MANY_REDIRECTS) {

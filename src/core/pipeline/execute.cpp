@@ -49,12 +49,29 @@ bool needs_random_access(const std::vector<Op>& ops) {
     return std::any_of(ops.begin(), ops.end(), op_random_access);
 }
 
+// The optional stage clock; does nothing without one.
+struct Phases {
+    StageClock* clock;
+    void enter(StageClock::Stage s) const {
+        if (clock) clock->enter(s);
+    }
+    // A copy to memory computes the pixels up to there: run, then back to building the graph.
+    VImage materialise(const VImage& img, Clock::time_point* deadline) const {
+        enter(StageClock::run);
+        watch(img, deadline);
+        VImage out = img.copy_memory();
+        enter(StageClock::build);
+        return out;
+    }
+};
+
 } // namespace
 
 namespace {
 
 // The ops on one decoded image (a still, or one frame of an animation); libvips errors propagate.
-VImage apply_ops(VImage img, const Plan& plan, ChainContext& ctx, Clock::time_point& deadline) {
+VImage apply_ops(VImage img, const Plan& plan, ChainContext& ctx, Clock::time_point& deadline,
+                 const Phases& phases) {
     // The ops before the first resize run on the image as shrunk on load: their pixel parameters
     // follow the size it actually has (rounding makes it differ from the plan by a pixel or so).
     const double fx = static_cast<double>(img.width()) / plan.source.width;
@@ -64,27 +81,26 @@ VImage apply_ops(VImage img, const Plan& plan, ChainContext& ctx, Clock::time_po
         img = plan.shrink_on_load && i < plan.shrunk_ops ? op_apply(op_rescaled(op, fx, fy), img, ctx)
                                                          : op_apply(op, img, ctx);
         if (plan.shrink_on_load && i == plan.shrunk_ops) img = hold_to(img, plan.resized);
-        if (must_materialise(plan.ops, i)) {
-            watch(img, &deadline);
-            img = img.copy_memory();
-        }
+        if (must_materialise(plan.ops, i)) img = phases.materialise(img, &deadline);
     }
     return img;
 }
 
 Encoded finish(VImage img, const Plan& plan, const OutputConfig& output, const ChainContext& ctx,
-               Clock::time_point& deadline, int frame_height) {
+               Clock::time_point& deadline, int frame_height, const Phases& phases) {
     if (!format_has_alpha(plan.output)) img = flatten(img, ctx);
     watch(img, &deadline);
+    phases.enter(StageClock::run);
     return Encoded{encode(img, plan.output, output, plan.quality), plan.output, img.width(), frame_height,
                    img.height() / frame_height};
 }
 
 // The ops and the encode, on a decoded still image (or the one frame an output keeps).
-Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline) {
+Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::time_point& deadline,
+            const Phases& phases) {
     ChainContext ctx;
-    img = apply_ops(img, plan, ctx, deadline);
-    return finish(img, plan, output, ctx, deadline, img.height());
+    img = apply_ops(img, plan, ctx, deadline, phases);
+    return finish(img, plan, output, ctx, deadline, img.height(), phases);
 }
 
 // An animation, decoded as a strip of equal frames (streamed top to bottom): the ops run on each
@@ -93,7 +109,7 @@ Encoded run(VImage img, const Plan& plan, const OutputConfig& output, Clock::tim
 // into a strip again and the savers (gifsave, webpsave) write every page-height rows as one frame,
 // with the source's timing.
 Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& output,
-                   Clock::time_point& deadline) {
+                   Clock::time_point& deadline, const Phases& phases) {
     const int page = strip.get_typeof(VIPS_META_PAGE_HEIGHT) != 0 ? strip.get_int(VIPS_META_PAGE_HEIGHT)
                                                                    : strip.height() / plan.frames;
     if (page <= 0 || strip.height() % page != 0) throw Error(ErrorCode::undecodable, kUndecodableMessage);
@@ -104,11 +120,8 @@ Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& ou
         VImage frame = strip.extract_area(0, top, strip.width(), page);
         // The strip streams top to bottom; an op that reads out of order gets its frame in memory
         // (frames are built in order, so the stream is read in order).
-        if (needs_random_access(plan.ops)) {
-            watch(frame, &deadline);
-            frame = frame.copy_memory();
-        }
-        frames.push_back(apply_ops(frame, plan, frame_ctx, deadline));
+        if (needs_random_access(plan.ops)) frame = phases.materialise(frame, &deadline);
+        frames.push_back(apply_ops(frame, plan, frame_ctx, deadline, phases));
         ctx = frame_ctx;
     }
     VImage out = VImage::arrayjoin(frames, VImage::option()->set("across", 1)).copy();
@@ -125,7 +138,7 @@ Encoded run_frames(const VImage& strip, const Plan& plan, const OutputConfig& ou
         vips_image_set(out.get_image(), field, &value);
         g_value_unset(&value);
     }
-    return finish(out, plan, output, ctx, deadline, frames.front().height());
+    return finish(out, plan, output, ctx, deadline, frames.front().height(), phases);
 }
 
 template <class Body>
@@ -145,29 +158,33 @@ Encoded guarded(Clock::time_point deadline, Body&& body) {
 } // namespace
 
 Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& output,
-                Clock::time_point deadline) {
+                Clock::time_point deadline, StageClock* clock) {
+    const Phases phases{clock};
     return guarded(deadline, [&](Clock::time_point& d) {
+        phases.enter(StageClock::open);
         // An animation keeps every frame when the output can (plan.frames), else its first.
         if (plan.source_frames > 1) {
             const VImage frames = load_frames(path, plan.frames > 1);
-            return plan.frames > 1 ? run_frames(frames, plan, output, d) : run(frames, plan, output, d);
+            phases.enter(StageClock::build);
+            return plan.frames > 1 ? run_frames(frames, plan, output, d, phases)
+                                   : run(frames, plan, output, d, phases);
         }
         VImage img = plan.shrink_on_load
                          ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
                          : load_full(path);
+        phases.enter(StageClock::build);
         // Shrink-on-load streams its input top to bottom; a rotation reads out of that order.
         // The shrunk image is small by construction, so it is rendered once into memory.
-        if (plan.shrink_on_load && needs_random_access(plan.ops)) {
-            watch(img, &d);
-            img = img.copy_memory();
-        }
-        return run(img, plan, output, d);
+        if (plan.shrink_on_load && needs_random_access(plan.ops)) img = phases.materialise(img, &d);
+        return run(img, plan, output, d, phases);
     });
 }
 
 Encoded execute_from(const VImage& reduced, const Plan& plan, const OutputConfig& output,
-                     Clock::time_point deadline) {
+                     Clock::time_point deadline, StageClock* clock) {
+    const Phases phases{clock};
     return guarded(deadline, [&](Clock::time_point& d) {
+        phases.enter(StageClock::build);
         VImage img = reduced;
         if (plan.shrink_on_load) {
             // One uniform step down to the planned size (never below it in either direction).
@@ -179,7 +196,7 @@ Encoded execute_from(const VImage& reduced, const Plan& plan, const OutputConfig
                 if (alpha) img = img.unpremultiply().cast(VIPS_FORMAT_UCHAR);
             }
         }
-        return run(img, plan, output, d);
+        return run(img, plan, output, d, phases);
     });
 }
 

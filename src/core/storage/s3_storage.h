@@ -30,6 +30,8 @@ public:
     std::optional<std::string> presigned_url(const ObjectInfo& info, int expires_s) override;
 
     std::string key_of(const std::string& id) const; // <prefix><uuid>[/<chain>]
+    // Connections opened to the endpoint so far (for /metrics).
+    uint64_t new_connections() const { return client_.new_connections(); }
 
 private:
     std::vector<std::string> metadata_headers(const ObjectInfo& info) const;

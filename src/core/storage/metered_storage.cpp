@@ -1,0 +1,56 @@
+#include "core/storage/metered_storage.h"
+
+namespace imgpipe {
+
+namespace {
+
+constexpr const char* kRead = "imgpipe_storage_read_seconds";
+constexpr const char* kReadHelp = "Seconds per storage read call (head, open, local_file), by backend.";
+constexpr const char* kWrite = "imgpipe_storage_write_seconds";
+constexpr const char* kWriteHelp = "Seconds per storage write call (put_file, put_bytes, remove), by backend.";
+
+} // namespace
+
+MeteredStorage::MeteredStorage(Storage& inner, const std::string& backend, Metrics& metrics)
+    : inner_(inner),
+      head_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets, {{"backend", backend}, {"op", "head"}})),
+      open_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets, {{"backend", backend}, {"op", "open"}})),
+      local_file_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets,
+                                    {{"backend", backend}, {"op", "local_file"}})),
+      put_file_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets,
+                                  {{"backend", backend}, {"op", "put_file"}})),
+      put_bytes_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets,
+                                   {{"backend", backend}, {"op", "put_bytes"}})),
+      remove_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets, {{"backend", backend}, {"op", "remove"}})) {}
+
+std::optional<ObjectInfo> MeteredStorage::head(const std::string& id) {
+    const auto timer = head_.time();
+    return inner_.head(id);
+}
+
+void MeteredStorage::put_file(const ObjectInfo& info, const std::filesystem::path& file) {
+    const auto timer = put_file_.time();
+    inner_.put_file(info, file);
+}
+
+void MeteredStorage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
+    const auto timer = put_bytes_.time();
+    inner_.put_bytes(info, bytes);
+}
+
+std::unique_ptr<BlobReader> MeteredStorage::open(const std::string& id) {
+    const auto timer = open_.time();
+    return inner_.open(id);
+}
+
+LocalFile MeteredStorage::local_file(const std::string& id) {
+    const auto timer = local_file_.time();
+    return inner_.local_file(id);
+}
+
+void MeteredStorage::remove(const std::string& id) {
+    const auto timer = remove_.time();
+    inner_.remove(id);
+}
+
+} // namespace imgpipe
