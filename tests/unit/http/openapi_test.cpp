@@ -1,0 +1,117 @@
+// web/openapi.json against the code: every route the router knows, every ErrorCode with the status
+// status_of() gives it, and every op name. The description is written by hand; these checks make a
+// new route, error code or op that it does not mention fail here instead of going unnoticed.
+// (Its syntax and examples are checked by `redocly lint`, the answers of the end-to-end suites by
+// tests/openapi/check_answers.mjs.)
+#include "core/errors.h"
+#include "core/ops/op.h"
+#include "http/error_response.h"
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace imgpipe::http {
+namespace {
+
+using nlohmann::json;
+
+const json& spec() {
+    static const json doc = [] {
+        std::ifstream in(IMGPIPE_OPENAPI_JSON);
+        std::stringstream text;
+        text << in.rdbuf();
+        return json::parse(text.str());
+    }();
+    return doc;
+}
+
+// Follows "$ref": "#/components/..." (the only kind the description uses).
+const json& resolve(const json& node) {
+    if (!node.contains("$ref")) return node;
+    return resolve(spec().at(json::json_pointer(node.at("$ref").get<std::string>().substr(1))));
+}
+
+std::vector<ErrorCode> all_codes() {
+    std::vector<ErrorCode> codes;
+    for (int c = 0; c <= static_cast<int>(ErrorCode::internal); ++c) codes.push_back(static_cast<ErrorCode>(c));
+    return codes;
+}
+
+// The codes an error response allows (its schema narrows error.code to them).
+std::set<std::string> codes_of(const json& response) {
+    const json& r = resolve(response);
+    std::set<std::string> out;
+    if (!r.contains("content") || !r["content"].contains("application/json")) return out;
+    const json& schema = resolve(r["content"]["application/json"]["schema"]);
+    const json::json_pointer code("/properties/error/properties/code/enum");
+    if (schema.contains(code)) {
+        for (const auto& c : schema[code]) out.insert(c.get<std::string>());
+    }
+    return out;
+}
+
+TEST(OpenApi, EveryErrorCodeIsInTheCodeEnumAndNothingElse) {
+    std::set<std::string> documented;
+    for (const auto& c : spec()["components"]["schemas"]["ErrorCode"]["enum"]) documented.insert(c.get<std::string>());
+    std::set<std::string> names;
+    for (ErrorCode c : all_codes()) names.insert(std::string(error_code_name(c)));
+    EXPECT_EQ(documented, names);
+}
+
+TEST(OpenApi, EveryErrorCodeIsAnsweredWithTheStatusStatusOfGives) {
+    // Where each code appears: the statuses under which an operation lists a response allowing it.
+    std::map<std::string, std::set<int>> statuses;
+    for (const auto& [path, item] : spec()["paths"].items()) {
+        for (const auto& [method, op] : item.items()) {
+            if (!op.is_object() || !op.contains("responses")) continue;
+            for (const auto& [status, response] : op["responses"].items()) {
+                for (const auto& code : codes_of(response)) statuses[code].insert(std::stoi(status));
+            }
+        }
+    }
+    // 405 is every path's answer to a method it does not list, which OpenAPI cannot attach to an
+    // operation: its response lives in components only (the description says so).
+    for (const auto& code : codes_of(spec()["components"]["responses"]["MethodNotAllowed"])) {
+        statuses[code].insert(405);
+    }
+    for (ErrorCode c : all_codes()) {
+        const std::string name(error_code_name(c));
+        const int status = static_cast<int>(status_of(c));
+        EXPECT_EQ(statuses[name], std::set<int>{status})
+            << name << ": status_of gives " << status << "; the description answers it with other statuses or none";
+    }
+}
+
+TEST(OpenApi, EveryErrorResponseNarrowsTheCodesToItsStatus) {
+    for (const auto& [name, response] : spec()["components"]["responses"].items()) {
+        const auto codes = codes_of(response);
+        EXPECT_FALSE(codes.empty()) << name;
+        std::set<int> statuses;
+        for (const auto& code : codes) statuses.insert(static_cast<int>(status_of(error_code_from_name(code))));
+        EXPECT_EQ(statuses.size(), 1u) << name << " allows codes of several statuses";
+    }
+}
+
+// Every op's names (aliases included) appear, as `name`, in the grammar of the description.
+template <class... Ts>
+std::vector<std::string_view> op_names(std::variant<Ts...>*) {
+    std::vector<std::string_view> out;
+    (out.insert(out.end(), std::begin(Ts::names), std::end(Ts::names)), ...);
+    return out;
+}
+
+TEST(OpenApi, TheGrammarNamesEveryOp) {
+    const std::string description = spec()["info"]["description"];
+    for (std::string_view name : op_names(static_cast<Op*>(nullptr))) {
+        EXPECT_NE(description.find("`" + std::string(name)), std::string::npos) << name;
+    }
+}
+
+} // namespace
+} // namespace imgpipe::http
