@@ -1,20 +1,21 @@
-// web/openapi.json against the code: every route the router knows, every ErrorCode with the status
-// status_of() gives it, and every op name. The description is written by hand; these checks make a
-// new route, error code or op that it does not mention fail here instead of going unnoticed.
+// web/openapi.json, as the binary serves it (embedded at build time), against the code: every route
+// of the route table with its methods, every ErrorCode with the status status_of() gives it, and
+// every op name. The description is written by hand; these checks make a route, error code or op
+// it does not mention fail here instead of going unnoticed.
 // (Its syntax and examples are checked by `redocly lint`, the answers of the end-to-end suites by
 // tests/openapi/check_answers.mjs.)
 #include "core/errors.h"
 #include "core/ops/op.h"
+#include "http/assets.h"
 #include "http/error_response.h"
 #include "http/router.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace imgpipe::http {
 namespace {
@@ -23,10 +24,9 @@ using nlohmann::json;
 
 const json& spec() {
     static const json doc = [] {
-        std::ifstream in(IMGPIPE_OPENAPI_JSON);
-        std::stringstream text;
-        text << in.rdbuf();
-        return json::parse(text.str());
+        const Asset* file = find_asset("openapi.json");
+        if (!file) throw std::runtime_error("openapi.json is not among the embedded assets");
+        return json::parse(file->bytes);
     }();
     return doc;
 }
@@ -54,6 +54,47 @@ std::set<std::string> codes_of(const json& response) {
         for (const auto& c : schema[code]) out.insert(c.get<std::string>());
     }
     return out;
+}
+
+// "GET, HEAD" -> {"get", "head"}
+std::set<std::string> methods_of(std::string_view allowed) {
+    std::set<std::string> out;
+    for (std::string_view rest = allowed; !rest.empty();) {
+        const auto comma = rest.find(", ");
+        std::string m(rest.substr(0, comma));
+        std::transform(m.begin(), m.end(), m.begin(), ::tolower);
+        out.insert(m);
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 2);
+    }
+    return out;
+}
+
+const std::set<std::string> kMethods{"get", "head", "post", "put", "patch", "delete", "options", "trace"};
+
+TEST(OpenApi, DescribesEveryRouteWithItsMethodsAndNothingElse) {
+    const json& paths = spec()["paths"];
+    std::set<std::string> table;
+    for (const RouteSpec& r : routes()) {
+        const std::string pattern(r.pattern);
+        table.insert(pattern);
+        ASSERT_TRUE(paths.contains(pattern)) << pattern << " is not in openapi.json";
+        std::set<std::string> documented;
+        for (const auto& [key, op] : paths[pattern].items()) {
+            if (kMethods.count(key)) documented.insert(key);
+        }
+        EXPECT_EQ(documented, methods_of(r.methods)) << pattern;
+        // Its path parameters are the pattern's, and the router's greedy {chain} is marked so.
+        for (const auto& p : paths[pattern].value("parameters", json::array())) {
+            const json& param = resolve(p);
+            if (param["in"] != "path") continue;
+            const std::string name = param["name"];
+            EXPECT_NE(pattern.find("{" + name + "}"), std::string::npos) << pattern << " " << name;
+            EXPECT_EQ(param.value("x-imgpipe-greedy", false), name == "chain") << pattern << " " << name;
+        }
+    }
+    for (const auto& [path, item] : paths.items()) {
+        EXPECT_TRUE(table.count(path)) << path << " is in openapi.json but no route of the table";
+    }
 }
 
 TEST(OpenApi, EveryErrorCodeIsInTheCodeEnumAndNothingElse) {
