@@ -354,5 +354,22 @@ TEST_F(Api, HealthAndOfflineTransform) {
     std::filesystem::remove_all(dir);
 }
 
+TEST_F(Api, ServesItsOpenApiDescription) {
+    // The repository's web/openapi.json byte for byte (embedded at build time), revalidated by ETag.
+    // Its content is checked by openapi_test and redocly; this checks that it is what the server
+    // serves (and gives check_answers.mjs these answers to check against it too).
+    const std::string file = test::read_file(IMGPIPE_OPENAPI_JSON);
+    const auto r = get("/openapi.json");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_EQ(r.body, file);
+    EXPECT_EQ(r.json()["openapi"], "3.1.0");
+    EXPECT_EQ(r.header("etag"), "\"" + md5_of(file) + "\"");
+    EXPECT_EQ(get("/openapi.json", {"If-None-Match: " + r.header("etag")}).status, 304);
+    const auto head = http_get(server_.url("/openapi.json"), {}, "HEAD");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.header("content-length"), std::to_string(file.size()));
+}
+
 } // namespace
 } // namespace imgpipe::e2e

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,6 +51,49 @@ size_t on_header(char* data, size_t, size_t n, void* user) {
     return n;
 }
 
+// With IMGPIPE_ANSWER_LOG set (ctest sets it for the end-to-end suites of the release build), every
+// answer of an imgpipe API server is appended to that file as one JSON line: method, path, status,
+// content type, the headers the OpenAPI description speaks of, and the body when it is JSON.
+// tests/openapi/check_answers.mjs then checks each against the schema of its route and status in
+// web/openapi.json. Only answers that say `Server: imgpipe` are the API's: a worker's metrics port,
+// the tests' link servers and S3 answer here too. One write(2) of the whole line on an O_APPEND
+// descriptor, under a mutex: lines stay whole across threads and across test processes run at once.
+void log_answer(CURL* c, const HttpResponse& r) {
+    static const char* const path = std::getenv("IMGPIPE_ANSWER_LOG");
+    if (!path || !*path) return;
+    if (r.header("server") != "imgpipe") return;
+    static std::mutex mutex;
+    static const int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    char* method = nullptr;
+    char* url = nullptr;
+    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_METHOD, &method);
+    curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &url);
+    std::string target = url ? url : "";
+    // http://127.0.0.1:PORT/path?query -> /path?query
+    if (const auto scheme = target.find("://"); scheme != std::string::npos) {
+        const auto slash = target.find('/', scheme + 3);
+        target = slash == std::string::npos ? "/" : target.substr(slash);
+    }
+    const std::string type = r.header("content-type");
+    nlohmann::json headers = nlohmann::json::object();
+    for (const char* name : {"x-request-id", "etag", "cache-control", "vary", "location", "retry-after",
+                             "www-authenticate", "allow"}) {
+        if (auto it = r.headers.find(name); it != r.headers.end()) headers[name] = it->second;
+    }
+    const nlohmann::json line{{"method", method ? method : ""},
+                              {"path", target},
+                              {"status", r.status},
+                              {"content_type", type},
+                              {"headers", headers},
+                              {"body_bytes", r.body.size()},
+                              {"body", type.starts_with("application/json") ? nlohmann::json(r.body)
+                                                                            : nlohmann::json()}};
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const std::lock_guard lock(mutex);
+    [[maybe_unused]] const auto n = ::write(fd, text.data(), text.size());
+}
+
 HttpResponse perform(CURL* c, const std::vector<std::string>& headers) {
     HttpResponse r;
     curl_slist* list = nullptr;
@@ -68,6 +112,7 @@ HttpResponse perform(CURL* c, const std::vector<std::string>& headers) {
         throw std::runtime_error(std::string("request failed: ") + curl_easy_strerror(rc));
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    log_answer(c, r);
     curl_easy_cleanup(c);
     return r;
 }
