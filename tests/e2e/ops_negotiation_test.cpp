@@ -97,9 +97,18 @@ TEST(OpsNegotiation, PresetAndItsSpelledOutChainShareOneObject) {
 
 TEST(OpsNegotiation, EagerPresetIsStoredBeforeTheFirstView) {
     ServerProcess& s = ops::server_with(kPresetFlags);
+    // Eager variants made so far on this shared server (other tests upload to it too).
+    const auto eager_ok = [&s] {
+        const std::string text = http_get(s.url("/metrics")).body;
+        const std::string series = "\nimgpipe_eager_transforms_total{result=\"ok\"} ";
+        const auto at = text.find(series);
+        return at == std::string::npos ? -1 : std::stoi(text.substr(at + series.size()));
+    };
+    const int before = eager_ok();
     const std::string id = upload_to(s, png_source(), "e.png");
-    // The variant appears without a request for it.
-    EXPECT_TRUE(wait_until([&] { return s.stored_objects(id + "/") >= 1; }, std::chrono::seconds(20)))
+    // The variant appears without a request for it. (Not by counting files under <id>/: the
+    // original itself lives there on local disk.)
+    EXPECT_TRUE(wait_until([&] { return eager_ok() >= before + 1; }, std::chrono::seconds(20)))
         << "the eager variant was not stored";
     const auto first = http_get(s.url("/image/" + id + "/thumb/"));
     EXPECT_EQ(first.status, 200) << first.body; // already stored: not 201
