@@ -60,7 +60,8 @@ int serve(const Config& config, bool print_config) {
         const UrlSigner signer(secret);
         const Access access{ApiKeys(config.access.keys),
                             TransformSigner(config.access.transform_key)};
-        ImageService images(storage, config, &metrics);
+        const ImageMetrics image_metrics(metrics);
+        ImageService images(storage, config, &image_metrics);
         const Fetcher fetcher(config.fetch, config.limits.max_upload_bytes, &metrics);
         // In cluster mode the pixel work is the workers': no local pool.
         std::unique_ptr<WorkerPool> workers;

@@ -35,11 +35,7 @@ NatsWork::NatsWork(NatsClient& nats, Storage& storage, const Config& config, Met
     : nats_(nats), storage_(storage), config_(config), names_(config.cluster.name),
       pool_(config.cluster.queue, 0, metrics, "image") {
     if (metrics) {
-        timeouts_ = &metrics->counter("imgpipe_timeouts_total",
-                                      "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
-                                      "kind=fetch (a link that did not answer in time), kind=cluster (a job "
-                                      "the image workers did not answer in time).",
-                                      {{"kind", "cluster"}});
+        timeouts_ = &timeouts_total(*metrics, "cluster");
     }
     const natsStatus s = natsConnection_Subscribe(&done_sub_, nats_.connection(),
                                                   names_.done_wildcard.c_str(), on_done, this);

@@ -12,7 +12,8 @@
 namespace imgpipe::cluster {
 
 Worker::Worker(const Config& config, NatsClient& nats, CachedStorage& storage, Metrics& metrics)
-    : config_(config), nats_(nats), storage_(storage), metrics_(metrics), names_(config.cluster.name) {
+    : config_(config), nats_(nats), storage_(storage), metrics_(metrics), image_metrics_(metrics),
+      names_(config.cluster.name) {
     // The same series as before the registry; read at each scrape from the totals health_json
     // reports too.
     const auto total = [](const std::atomic<uint64_t>& v) { return [&v] { return static_cast<double>(v.load()); }; };
@@ -195,7 +196,7 @@ Result Worker::run(const Job& job, uint64_t delivered) {
     Config config = config_;
     config.limits = job.limits;
     config.output = job.output;
-    ImageService images(storage_, config, &metrics_);
+    ImageService images(storage_, config, &image_metrics_);
     Result r;
     r.ok = true;
     if (job.kind == Job::Kind::transform) {

@@ -4,6 +4,7 @@
 #include "cluster/jobs.h"
 #include "cluster/nats_client.h"
 #include "core/config.h"
+#include "core/images.h"
 #include "core/metrics.h"
 
 #include <atomic>
@@ -45,6 +46,7 @@ private:
     NatsClient& nats_;
     CachedStorage& storage_;
     Metrics& metrics_;
+    const ImageMetrics image_metrics_; // resolved once: every job makes its own ImageService
     Names names_;
     std::string name_;
     std::atomic<bool> stop_{false};

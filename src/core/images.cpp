@@ -12,23 +12,19 @@
 
 namespace imgpipe {
 
-ImageService::ImageService(Storage& storage, const Config& config, Metrics* metrics)
-    : storage_(storage), config_(config) {
-    if (!metrics) return;
+ImageMetrics::ImageMetrics(Metrics& metrics) : timeouts(timeouts_total(metrics, "pipeline")) {
     const char* name = "imgpipe_pipeline_seconds";
     const char* help = "Seconds per pipeline stage: open, build, run (decode + ops + encode in one lazy pass), "
                        "store for a transform; check for an upload's full decode.";
     static constexpr const char* kStages[] = {"open", "build", "run", "store"};
     for (int s = 0; s < StageClock::count; ++s) {
-        stages_[s] = &metrics->histogram(name, help, kLatencyBuckets, {{"stage", kStages[s]}});
+        stages[s] = &metrics.histogram(name, help, kLatencyBuckets, {{"stage", kStages[s]}});
     }
-    check_ = &metrics->histogram(name, help, kLatencyBuckets, {{"stage", "check"}});
-    timeouts_ = &metrics->counter("imgpipe_timeouts_total",
-                                  "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
-                                  "kind=fetch (a link that did not answer in time), kind=cluster (a job "
-                                  "the image workers did not answer in time).",
-                                  {{"kind", "pipeline"}});
+    check = &metrics.histogram(name, help, kLatencyBuckets, {{"stage", "check"}});
 }
+
+ImageService::ImageService(Storage& storage, const Config& config, const ImageMetrics* metrics)
+    : storage_(storage), config_(config), metrics_(metrics) {}
 
 ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     spool.finish();
@@ -46,7 +42,7 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
     const auto started = std::chrono::steady_clock::now();
     const SourceInfo source = probe_image(path, config_.limits);
     const auto checked = [&] {
-        if (check_) check_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (metrics_) metrics_->check->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     };
 
     ObjectInfo info;
@@ -97,8 +93,10 @@ ImageService::Transformed ImageService::transform(const ObjectInfo& original, co
     storage_.put_bytes(info, out.bytes);
     // Observed for the transforms that complete: a failed one has no meaningful split.
     clock.enter(StageClock::count);
-    for (int s = 0; s < StageClock::count; ++s) {
-        if (stages_[s]) stages_[s]->observe(clock.seconds(static_cast<StageClock::Stage>(s)));
+    if (metrics_) {
+        for (int s = 0; s < StageClock::count; ++s) {
+            metrics_->stages[s]->observe(clock.seconds(static_cast<StageClock::Stage>(s)));
+        }
     }
     return {info, true};
 }
@@ -116,7 +114,7 @@ Encoded ImageService::compute(const ObjectInfo& original, const Chain& chain, St
         const Plan plan = make_plan(chain, source, config_.limits);
         return execute(path, plan, config_.output, deadline, &clock);
     } catch (const Error& e) {
-        if (e.code() == ErrorCode::timeout && timeouts_) timeouts_->inc();
+        if (e.code() == ErrorCode::timeout && metrics_) metrics_->timeouts.inc();
         throw;
     }
 }

@@ -23,9 +23,18 @@ namespace imgpipe {
 // file sound, with the mipmap made from it; storing is not included). Transforms stopped by
 // processing_timeout_ms count in imgpipe_timeouts_total{kind="pipeline"}. Without one (the CLI,
 // tests) it counts nothing.
+// The series ImageService counts into, looked up in the registry once per process: a cluster
+// worker makes an ImageService per job.
+struct ImageMetrics {
+    explicit ImageMetrics(Metrics& metrics);
+    Histogram* stages[StageClock::count] = {};
+    Histogram* check = nullptr;
+    Counter& timeouts;
+};
+
 class ImageService {
 public:
-    ImageService(Storage& storage, const Config& config, Metrics* metrics = nullptr);
+    ImageService(Storage& storage, const Config& config, const ImageMetrics* metrics = nullptr);
 
     // Checks an uploaded or downloaded file (format, pixel limit, full decode) and stores it as a
     // new original. Throws Error; the spool's temp file is removed on failure.
@@ -55,9 +64,7 @@ private:
 
     Storage& storage_;
     const Config& config_;
-    Histogram* stages_[StageClock::count] = {};
-    Histogram* check_ = nullptr;
-    Counter* timeouts_ = nullptr;
+    const ImageMetrics* metrics_;
 };
 
 // The storage id of a variant: "<original id>/<canonical chain>"; the original's id for no ops.

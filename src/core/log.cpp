@@ -38,17 +38,16 @@ class JsonLinesSink final : public spdlog::sinks::base_sink<std::mutex> {
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         const std::string_view payload(msg.payload.data(), msg.payload.size());
-        nlohmann::ordered_json line;
-        line["time"] = utc_time(msg.time);
-        line["level"] = std::string(spdlog::level::to_string_view(msg.level).data(),
-                                    spdlog::level::to_string_view(msg.level).size());
-        if (!payload.empty() && payload.front() == kFields) {
-            auto fields = nlohmann::ordered_json::parse(payload.substr(1), nullptr, false);
-            for (auto& [k, v] : fields.items()) line[k] = v;
+        const auto level = spdlog::level::to_string_view(msg.level);
+        std::string out = "{\"time\":\"" + utc_time(msg.time) + "\",\"level\":\"" +
+                          std::string(level.data(), level.size()) + "\",";
+        if (payload.size() > 2 && payload.front() == kFields && payload[1] == '{') {
+            // Already a JSON object of fields, "msg" first (log_event): spliced in, not parsed again.
+            out.append(payload.substr(2));
         } else {
-            line["msg"] = payload;
+            out += "\"msg\":" + nlohmann::json(payload).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}";
         }
-        const std::string out = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        out += "\n";
         std::fwrite(out.data(), 1, out.size(), stderr);
     }
     void flush_() override { std::fflush(stderr); }

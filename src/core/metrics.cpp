@@ -119,6 +119,14 @@ Histogram& Metrics::histogram(std::string_view name, std::string_view help, std:
     return *s.histogram;
 }
 
+Counter& timeouts_total(Metrics& metrics, std::string_view kind) {
+    return metrics.counter("imgpipe_timeouts_total",
+                           "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), kind=fetch (a "
+                           "link that did not answer in time), kind=cluster (a job the image workers did not "
+                           "answer in time).",
+                           {{"kind", std::string(kind)}});
+}
+
 std::string Metrics::prometheus() const {
     std::lock_guard lock(mutex_);
     std::string out;

@@ -125,4 +125,8 @@ private:
     std::map<std::string, Family*, std::less<>> by_name_;
 };
 
+// imgpipe_timeouts_total{kind}: work stopped by a time limit. One family, counted where each limit
+// is enforced (kind = pipeline, fetch, cluster), so its help text lives here once.
+Counter& timeouts_total(Metrics& metrics, std::string_view kind);
+
 } // namespace imgpipe

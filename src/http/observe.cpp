@@ -2,7 +2,9 @@
 
 #include "core/log.h"
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
 #include <cctype>
 #include <random>
 
@@ -10,10 +12,9 @@ namespace imgpipe::http {
 
 namespace {
 
-std::string status_class(int status) {
-    if (status < 100 || status > 599) return "other";
-    return std::to_string(status / 100) + "xx";
-}
+constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+
+size_t status_class(int status) { return status < 100 || status > 599 ? 5 : static_cast<size_t>(status / 100 - 1); }
 
 bool grants_access(std::string_view name) {
     std::string lower(name);
@@ -26,25 +27,33 @@ bool grants_access(std::string_view name) {
 
 } // namespace
 
+RequestObserver::RouteSeries RequestObserver::series(Metrics& metrics, std::string_view route) {
+    RouteSeries s;
+    s.duration = &metrics.histogram("imgpipe_http_request_duration_seconds",
+                                    "From the request's headers to the last byte of the answer, by route.",
+                                    kLatencyBuckets, {{"route", std::string(route)}});
+    for (size_t c = 0; c < std::size(kClasses); ++c) {
+        s.by_class[c] = &metrics.counter("imgpipe_http_requests_total", "Requests answered, by route and status class.",
+                                         {{"route", std::string(route)}, {"code", kClasses[c]}});
+    }
+    return s;
+}
+
 RequestObserver::RequestObserver(Metrics& metrics)
-    : metrics_(metrics),
-      in_flight_(metrics.gauge("imgpipe_http_requests_in_flight", "Requests being read, handled or answered.")),
+    : in_flight_(metrics.gauge("imgpipe_http_requests_in_flight", "Requests being read, handled or answered.")),
       bytes_in_(metrics.counter("imgpipe_http_received_bytes_total", "Request body bytes received.")),
-      bytes_out_(metrics.counter("imgpipe_http_sent_bytes_total", "Response body bytes sent.")) {}
+      bytes_out_(metrics.counter("imgpipe_http_sent_bytes_total", "Response body bytes sent.")) {
+    for (const RouteSpec& spec : routes()) routes_.push_back(series(metrics, spec.name));
+    routes_.push_back(series(metrics, "unmatched"));
+}
 
 void RequestObserver::end(const Exchange& ex) {
     in_flight_.add(-1);
-    const std::string route(ex.spec ? ex.spec->name : "unmatched");
+    const std::string_view route = ex.spec ? ex.spec->name : "unmatched";
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.start).count();
-    metrics_
-        .counter("imgpipe_http_requests_total", "Requests answered, by route and status class.",
-                 {{"route", route}, {"code", status_class(ex.status)}})
-        .inc();
-    metrics_
-        .histogram("imgpipe_http_request_duration_seconds",
-                   "From the request's headers to the last byte of the answer, by route.", kLatencyBuckets,
-                   {{"route", route}})
-        .observe(seconds);
+    const RouteSeries& s = routes_[ex.spec ? static_cast<size_t>(ex.spec - routes().data()) : routes_.size() - 1];
+    s.by_class[status_class(ex.status)]->inc();
+    s.duration->observe(seconds);
     bytes_in_.inc(ex.bytes_in);
     bytes_out_.inc(ex.bytes_out);
     nlohmann::ordered_json line = {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace imgpipe::http {
 
@@ -31,7 +32,15 @@ public:
     void end(const Exchange& ex);
 
 private:
-    Metrics& metrics_;
+    // A route's series, looked up in the registry once (the route table is fixed): counting a
+    // request is then array indexing, not a locked map look-up with labels rendered.
+    struct RouteSeries {
+        Histogram* duration = nullptr;
+        Counter* by_class[6] = {}; // 1xx .. 5xx, other
+    };
+    RouteSeries series(Metrics& metrics, std::string_view route);
+
+    std::vector<RouteSeries> routes_; // by index in routes(), then one for unmatched requests
     Gauge& in_flight_;
     Counter& bytes_in_;
     Counter& bytes_out_;

@@ -66,11 +66,7 @@ Fetcher::Fetcher(const FetchConfig& config, uint64_t max_bytes, Metrics* metrics
     ok_ = &metrics->histogram("imgpipe_fetch_seconds", help, kLatencyBuckets, {{"result", "ok"}});
     failed_ = &metrics->histogram("imgpipe_fetch_seconds", help, kLatencyBuckets, {{"result", "error"}});
     bytes_ = &metrics->counter("imgpipe_fetch_bytes_total", "Bytes downloaded by successful link uploads.");
-    timeouts_ = &metrics->counter("imgpipe_timeouts_total",
-                                  "Work stopped by a time limit: kind=pipeline (processing_timeout_ms), "
-                                  "kind=fetch (a link that did not answer in time), kind=cluster (a job "
-                                  "the image workers did not answer in time).",
-                                  {{"kind", "fetch"}});
+    timeouts_ = &timeouts_total(*metrics, "fetch");
 }
 
 Download Fetcher::fetch(const std::string& url, const std::filesystem::path& temp_dir) const {

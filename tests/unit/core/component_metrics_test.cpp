@@ -98,7 +98,8 @@ TEST_F(StorageMetrics, TransformObservesEachStageAndIngestTheCheck) {
     Metrics m;
     MeteredStorage storage(local, "local", m);
     const Config config;
-    ImageService images(storage, config, &m);
+    const ImageMetrics image_metrics(m);
+    ImageService images(storage, config, &image_metrics);
     const std::string file = (root_ / "upload.jpg").string();
     test::write_file(file, test::encode(test::photo_like(400, 300), ".jpg"));
     const ObjectInfo original =
