@@ -7,14 +7,25 @@
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
 
 namespace imgpipe::cli {
 
 namespace {
+// One way to declare every setting: a flag and an environment variable. A boolean also works bare
+// (`--allow-private-networks` means true) and still takes a value (`--public-bytes false`,
+// `--public-bytes=false`), so scripts written for either form keep working.
 template <class T>
 void option(CLI::App& app, const std::string& flag, T& field, const std::string& env,
             const std::string& help) {
-    app.add_option(flag, field, help)->envname(env)->capture_default_str();
+    auto* o = app.add_option(flag, field, help)->envname(env);
+    if constexpr (std::is_same_v<T, bool>) {
+        // A bare flag takes default_str as its value; the help shows the real default.
+        o->expected(0, 1)->default_str("true")->option_text(std::string("[true|false] (default ") +
+                                                             (field ? "true" : "false") + ")");
+    } else {
+        o->capture_default_str();
+    }
 }
 } // namespace
 
