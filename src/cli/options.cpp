@@ -209,12 +209,8 @@ void validate(const Config& c) {
     positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
     positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
     range(c.storage.s3.attempts, 1, 20, "s3-attempts");
-    if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
-        throw std::invalid_argument("secret must be at least 16 characters");
-    }
-    if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
-        throw std::invalid_argument("transform-key must be at least 16 characters");
-    }
+    if (!c.signing.secret.empty()) check_key_length("secret", c.signing.secret);
+    if (!c.access.transform_key.empty()) check_key_length("transform-key", c.access.transform_key);
     Presets(c.presets, c.limits.max_ops); // throws naming the bad preset
 }
 
