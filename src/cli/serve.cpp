@@ -75,7 +75,7 @@ int serve(const Config& config, bool print_config) {
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
-        http::Server server(api, config, metrics);
+        http::Server server(api, config, metrics, http::Listener(config.server));
         spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
                      clustered ? "image work on the workers of cluster '" + names.name() + "' at " +

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/api.h"
+#include "http/listener.h"
 #include "http/session.h"
 
 #include <utility>
@@ -16,12 +17,12 @@
 
 namespace imgpipe::http {
 
-// Accepts connections and runs one Session per connection on `io_threads` threads. SIGINT and
+// Accepts connections on `listener` and runs one Session per connection on `io_threads` threads. SIGINT and
 // SIGTERM stop accepting, close idle connections, let requests in flight finish within
 // shutdown_grace_ms, then return from run().
 class Server {
 public:
-    Server(Api& api, const Config& config, Metrics& metrics);
+    Server(Api& api, const Config& config, Metrics& metrics, Listener listener);
     uint16_t port() const { return acceptor_.local_endpoint().port(); }
     void run();
 
