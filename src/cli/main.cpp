@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     Config serve_config, transform_config, worker_config;
     CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "imgpipe " IMGPIPE_VERSION, "print the version and exit");
 
     auto* serve = app.add_subcommand("serve", "run the HTTP service");
     bool print_config = false;
