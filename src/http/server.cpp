@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -19,7 +18,7 @@ namespace net = boost::asio;
 using net::ip::tcp;
 
 Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
-    : api_(api), config_(config), ioc_(config.server.io_threads),
+    : api_(api), config_(config), url_(listener.url()), ioc_(config.server.io_threads),
       acceptor_(ioc_, listener.protocol(), listener.release()), signals_(ioc_, SIGINT, SIGTERM),
       drain_timer_(ioc_), observer_(metrics) {}
 
@@ -28,8 +27,6 @@ void Server::run() {
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
-    // Tests and scripts wait for this line (the port is real even when 0 was asked for).
-    std::cout << "imgpipe listening on http://" << config_.server.host << ":" << port() << std::endl;
     std::vector<std::thread> threads;
     for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();

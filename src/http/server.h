@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 
 namespace imgpipe::http {
 
@@ -23,7 +24,7 @@ namespace imgpipe::http {
 class Server {
 public:
     Server(Api& api, const Config& config, Metrics& metrics, Listener listener);
-    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    const std::string& url() const { return url_; } // Listener::url()
     void run();
 
 private:
@@ -33,6 +34,7 @@ private:
 
     Api& api_;
     const Config& config_;
+    std::string url_;
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
