@@ -20,9 +20,11 @@ void option(CLI::App& app, const std::string& flag, T& field, const std::string&
             const std::string& help) {
     auto* o = app.add_option(flag, field, help)->envname(env);
     if constexpr (std::is_same_v<T, bool>) {
-        // A bare flag takes default_str as its value; the help shows the real default.
+        // A bare flag takes default_str as its value; the help shows the real default (and the
+        // variable, which a custom option text would otherwise leave out).
         o->expected(0, 1)->default_str("true")->option_text(std::string("[true|false] (default ") +
-                                                             (field ? "true" : "false") + ")");
+                                                             (field ? "true" : "false") + ") (Env:" +
+                                                             env + ")");
     } else {
         o->capture_default_str();
     }
