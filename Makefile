@@ -4,6 +4,8 @@ ASAN_DIR ?= build-asan
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
+# Flags for `imgpipe serve` in `make run`, e.g. make run ARGS='--port 9000 --data /srv/img'
+ARGS ?=
 
 .PHONY: all deps build build-asan build-fuzz run test fuzz cluster clean
 
@@ -37,7 +39,7 @@ fuzz: build-fuzz
 	@cat $(FUZZ_DIR)/fuzz-summary.txt
 
 run: build
-	$(BUILD_DIR)/imgpipe serve
+	$(BUILD_DIR)/imgpipe serve $(ARGS)
 
 # A whole cluster on this machine (README "Cluster mode"): nats-server, an S3 server, two API nodes,
 # three workers, nginx on port 8000 (CLUSTER_PORT) in front. Ctrl-C stops all of it.
