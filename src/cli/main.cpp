@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     Config serve_config, transform_config, worker_config;
     CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "imgpipe " IMGPIPE_VERSION, "print the version and exit");
 
     auto* serve = app.add_subcommand("serve", "run the HTTP service");
     bool print_config = false;
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
     cli::bind_worker_options(*worker, worker_config);
 
     auto* transform = app.add_subcommand("transform", "apply an op chain to a file, offline");
+    // A refusal is one line of its own; the warnings the server logs (with the decoders' words)
+    // show only when asked for with --log-level.
+    transform_config.log.level = "error";
     cli::TransformArgs args;
     transform->add_option("input", args.input, "source image")->required();
     transform->add_option("output", args.output, "where to write the result")->required();

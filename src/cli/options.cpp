@@ -20,9 +20,11 @@ void option(CLI::App& app, const std::string& flag, T& field, const std::string&
             const std::string& help) {
     auto* o = app.add_option(flag, field, help)->envname(env);
     if constexpr (std::is_same_v<T, bool>) {
-        // A bare flag takes default_str as its value; the help shows the real default.
+        // A bare flag takes default_str as its value; the help shows the real default (and the
+        // variable, which a custom option text would otherwise leave out).
         o->expected(0, 1)->default_str("true")->option_text(std::string("[true|false] (default ") +
-                                                             (field ? "true" : "false") + ")");
+                                                             (field ? "true" : "false") + ") (Env:" +
+                                                             env + ")");
     } else {
         o->capture_default_str();
     }
@@ -209,12 +211,8 @@ void validate(const Config& c) {
     positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
     positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
     range(c.storage.s3.attempts, 1, 20, "s3-attempts");
-    if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
-        throw std::invalid_argument("secret must be at least 16 characters");
-    }
-    if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
-        throw std::invalid_argument("transform-key must be at least 16 characters");
-    }
+    if (!c.signing.secret.empty()) check_key_length("secret", c.signing.secret);
+    if (!c.access.transform_key.empty()) check_key_length("transform-key", c.access.transform_key);
     Presets(c.presets, c.limits.max_ops); // throws naming the bad preset
 }
 

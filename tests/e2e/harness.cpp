@@ -388,7 +388,7 @@ void ServerProcess::start() {
     std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", data_dir_};
     argv.insert(argv.end(), args_.begin(), args_.end());
     argv.insert(argv.end(), cluster_args.begin(), cluster_args.end());
-    // "imgpipe listening on http://127.0.0.1:PORT"
+    // "imgpipe 0.1.0: storage ...; listening on http://127.0.0.1:PORT": the port ends the line
     const std::string line = first_.start(argv, "listening on");
     const auto colon = line.rfind(':');
     port_ = std::stoi(line.substr(colon + 1));
