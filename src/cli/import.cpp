@@ -39,6 +39,9 @@ void catch_signals() {
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
+    // libcurl leaves SIGPIPE alone with CURLOPT_NOSIGNAL (needed with threads), and OpenSSL may
+    // write to a socket the server closed: that must be an error of one upload, not the end.
+    ::signal(SIGPIPE, SIG_IGN);
 }
 
 // A few paths of each error code: the manifest has them all.

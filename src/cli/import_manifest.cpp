@@ -15,6 +15,12 @@ namespace imgpipe::cli {
 
 namespace {
 
+// JSON text is UTF-8: a path that is not is written with U+FFFD for its stray bytes. Paths are
+// compared in that form, so such a file is still found on the next run.
+std::string as_written(const std::string& path) {
+    return nlohmann::json(path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool write_all(int fd, const std::string& text) {
     for (size_t done = 0; done < text.size();) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -44,7 +50,7 @@ Manifest::Manifest(const std::string& path) : path_(std::filesystem::absolute(pa
             bad_lines_ += !line.empty();
             continue;
         }
-        const std::string p = j["path"];
+        const std::string p = as_written(j["path"]);
         if (j.value("status", "") == "uploaded" && j.contains("size") && j.contains("mtime_ns") &&
             j["size"].is_number_unsigned() && j["mtime_ns"].is_number_integer()) {
             uploaded_[p] = {j["size"].get<std::uint64_t>(), j["mtime_ns"].get<std::int64_t>()};
@@ -65,7 +71,7 @@ Manifest::~Manifest() {
 }
 
 bool Manifest::uploaded(const ImportFile& file) const {
-    const auto it = uploaded_.find(file.path);
+    const auto it = uploaded_.find(as_written(file.path));
     return it != uploaded_.end() && it->second == std::pair{file.size, file.mtime_ns};
 }
 

@@ -36,7 +36,7 @@ public:
 private:
     std::string path_;
     int fd_ = -1;
-    std::map<std::string, std::pair<std::uint64_t, std::int64_t>> uploaded_; // path -> size, mtime
+    std::map<std::string, std::pair<std::uint64_t, std::int64_t>> uploaded_; // path (as written) -> size, mtime
     size_t bad_lines_ = 0;
     std::mutex mutex_;
 };

@@ -221,26 +221,34 @@ TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) 
     write(tree + "/a.png", test::encode(test::photo_like(30, 20), ".png"));
     write(tree + "/b.jpg", test::encode(test::photo_like(20, 30), ".jpg"));
     write(tree + "/c.gif", test::encode(test::photo_like(10, 10), ".gif"));
+    write(tree + "/caf\xe9.png", test::encode(test::photo_like(10, 12), ".png")); // Latin-1: not UTF-8
     write(tree + "/bad.jpg", "\xff\xd8\xff garbage after a JPEG signature");
     const std::vector<std::string> args{tree, "--server", server().url(), "--api-key", kKey, "--manifest", list};
 
     int before = uploads();
     ImportRun r = import(args, work);
     EXPECT_EQ(r.code, 1) << r.out << r.err;
-    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 3 uploaded, 0 skipped (uploaded before), 1 failed; not images: 0, "
+    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 4 uploaded, 0 skipped (uploaded before), 1 failed; not images: 0, "
                                   "duplicate paths: 0");
-    EXPECT_EQ(uploads() - before, 3);
+    EXPECT_EQ(uploads() - before, 4);
 
     before = uploads();
     r = import(args, work);
     EXPECT_EQ(r.code, 1) << r.out << r.err; // the refused file is tried again, and refused again
-    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 0 uploaded, 3 skipped (uploaded before), 1 failed; not images: 0, "
+    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 0 uploaded, 4 skipped (uploaded before), 1 failed; not images: 0, "
                                   "duplicate paths: 0");
     EXPECT_EQ(uploads() - before, 0);
     auto lines = manifest(list);
-    ASSERT_EQ(lines.size(), 5u);
-    EXPECT_EQ(lines[4]["path"], tree + "/bad.jpg");
-    EXPECT_EQ(lines[4]["status"], "failed");
+    ASSERT_EQ(lines.size(), 6u);
+    EXPECT_EQ(lines[5]["path"], tree + "/bad.jpg");
+    EXPECT_EQ(lines[5]["status"], "failed");
+    // The name that is not UTF-8: U+FFFD in the manifest (JSON is UTF-8) and in the stored name,
+    // and still recognised above as uploaded.
+    const auto latin = std::find_if(lines.begin(), lines.end(),
+                                    [&](const auto& l) { return l["path"] == tree + "/caf\xef\xbf\xbd.png"; });
+    ASSERT_NE(latin, lines.end());
+    EXPECT_EQ(http_get(server().url("/image/" + (*latin)["id"].get<std::string>() + "/")).json()["filename"],
+              "caf\xef\xbf\xbd.png");
 
     // Same size, newer modification time: sent again. The broken file is fixed: sent too.
     fs::last_write_time(tree + "/b.jpg", fs::last_write_time(tree + "/b.jpg") + std::chrono::hours(1));
@@ -248,14 +256,14 @@ TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) 
     before = uploads();
     r = import(args, work);
     EXPECT_EQ(r.code, 0) << r.out << r.err;
-    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 2 uploaded, 2 skipped (uploaded before), 0 failed; not images: 0, "
+    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 2 uploaded, 3 skipped (uploaded before), 0 failed; not images: 0, "
                                   "duplicate paths: 0");
     EXPECT_EQ(uploads() - before, 2);
     lines = manifest(list);
-    ASSERT_EQ(lines.size(), 7u);
-    std::set<std::string> sent{lines[5]["path"], lines[6]["path"]};
+    ASSERT_EQ(lines.size(), 8u);
+    std::set<std::string> sent{lines[6]["path"], lines[7]["path"]};
     EXPECT_EQ(sent, (std::set<std::string>{tree + "/b.jpg", tree + "/bad.jpg"}));
-    for (size_t i = 5; i < 7; ++i) {
+    for (size_t i = 6; i < 8; ++i) {
         EXPECT_EQ(lines[i]["status"], "uploaded");
         expect_arrived(lines[i], lines[i]["path"] == tree + "/b.jpg" ? 20 : 12,
                        lines[i]["path"] == tree + "/b.jpg" ? 30 : 8, "jpegload_buffer");
@@ -264,7 +272,7 @@ TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) 
     // Nothing left to do: the server is not even asked.
     r = import({tree, "--server", "http://127.0.0.1:" + std::to_string(free_port()), "--manifest", list}, work);
     EXPECT_EQ(r.code, 0) << r.out << r.err;
-    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 0 uploaded, 4 skipped (uploaded before), 0 failed; not images: 0, "
+    EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 0 uploaded, 5 skipped (uploaded before), 0 failed; not images: 0, "
                                   "duplicate paths: 0");
     fs::remove_all(work);
 }
