@@ -215,6 +215,23 @@ TEST(Import, UploadsEveryImageUnderTheTreeAndSummarisesTheFailures) {
     fs::remove_all(work);
 }
 
+TEST(Import, OnATerminalTheProgressIsOneLineRedrawnInPlace) {
+    const std::string work = make_temp_dir("imgpipe-import");
+    for (int i = 0; i < 3; ++i) write(work + "/tree/" + std::to_string(i) + ".png", test::encode(test::photo_like(20, 10 + i), ".png"));
+    // script(1) runs the import on a pseudo-terminal and copies what it shows (stdout and stderr).
+    const std::string command = quoted(IMGPIPE_BINARY) + " import " + quoted(work + "/tree") + " --server " +
+                                server().url() + " --api-key " + kKey + " --manifest " + quoted(work + "/tty.jsonl");
+    int code = -1;
+    const std::string shown = run_command("script -qec " + quoted(command) + " /dev/null", &code);
+    EXPECT_EQ(code, 0) << shown;
+    EXPECT_NE(shown.find("\r\033[Kimgpipe import: 3/3 files, "), std::string::npos) << shown;
+    // The bar ends with its last state, then the summary: no progress line of its own before it.
+    const auto summary = shown.find("imgpipe import: 3 uploaded, 0 skipped");
+    ASSERT_NE(summary, std::string::npos) << shown;
+    EXPECT_EQ(shown.rfind("\n", summary - 3), std::string::npos) << shown;
+    fs::remove_all(work);
+}
+
 TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) {
     const std::string work = make_temp_dir("imgpipe-import");
     const std::string tree = work + "/tree", list = work + "/done.jsonl";
