@@ -74,6 +74,7 @@ std::string stop_reason_of(const UploadOutcome& o) {
     if (o.error == "unauthorized") {
         return "the server refused the API key (" + o.message + "): give it with --api-key or IMGPIPE_API_KEY";
     }
+    if (o.http_status == 507) return "the server's storage is full (" + o.message + ")";
     return "the server stopped answering (" + o.message + ")";
 }
 
@@ -194,7 +195,7 @@ int import_images(const ImportArgs& args) {
     }
     if (manifest->bad_lines()) {
         std::cerr << "imgpipe import: " << plural(manifest->bad_lines(), "line", "lines") << " of "
-                  << manifest->path() << " did not parse and were ignored\n";
+                  << manifest->path() << " did not parse: ignored\n";
     }
 
     std::vector<ImportFile> todo;

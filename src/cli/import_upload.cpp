@@ -253,7 +253,7 @@ Uploader::Attempt Uploader::attempt(const ImportFile& file) {
     }
     a.outcome = refusal(status, body);
     a.retry = status == 429 || status == 502 || status == 503 || status == 504;
-    a.outcome.stops_import = status == 401;
+    a.outcome.stops_import = status == 401 || status == 507; // a refused key, a full store
     return a;
 }
 

@@ -25,7 +25,8 @@ struct UploadOutcome {
     std::string error, message; // failed: the server's error code and message, or one of ours:
                                 // unreadable, changed, connection_failed, http_<status>, bad_answer
     long http_status = 0;       // 0 when no answer came
-    bool stops_import = false;  // no later upload can succeed: the key is refused, the server is gone
+    bool stops_import = false;  // no later upload can succeed: the key is refused, the store is full,
+                                // the server is gone
 };
 
 struct ServerTarget {
