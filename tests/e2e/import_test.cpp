@@ -43,6 +43,15 @@ ServerProcess& server() {
     return *s;
 }
 
+// A folder of the test's own, removed when the test ends, failed or not.
+struct Scratch {
+    std::string dir = make_temp_dir("imgpipe-import");
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() { fs::remove_all(dir); }
+};
+
 std::string quoted(const std::string& s) { return "'" + s + "'"; } // the tests' paths have no quote
 
 struct ImportRun {
@@ -145,7 +154,8 @@ void expect_arrived(const nlohmann::json& line, int width, int height, const std
 }
 
 TEST(Import, UploadsEveryImageUnderTheTreeAndSummarisesTheFailures) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string tree = work + "/tree";
     struct Image {
         std::string name;
@@ -217,11 +227,11 @@ TEST(Import, UploadsEveryImageUnderTheTreeAndSummarisesTheFailures) {
     EXPECT_EQ(progress.back(), std::make_pair(size_t{9}, size_t{9}));
     EXPECT_NE(lines_of(r.err).back().find(", 2 failed"), std::string::npos) << r.err;
     EXPECT_NE(lines_of(r.err).back().find(", took "), std::string::npos) << r.err;
-    fs::remove_all(work);
 }
 
 TEST(Import, OnATerminalTheProgressIsOneLineRedrawnInPlace) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     for (int i = 0; i < 3; ++i) write(work + "/tree/" + std::to_string(i) + ".png", test::encode(test::photo_like(20, 10 + i), ".png"));
     // script(1) runs the import on a pseudo-terminal and copies what it shows (stdout and stderr).
     const std::string command = quoted(IMGPIPE_BINARY) + " import " + quoted(work + "/tree") + " --server " +
@@ -234,11 +244,11 @@ TEST(Import, OnATerminalTheProgressIsOneLineRedrawnInPlace) {
     const auto summary = shown.find("imgpipe import: 3 uploaded, 0 skipped");
     ASSERT_NE(summary, std::string::npos) << shown;
     EXPECT_EQ(shown.rfind("\n", summary - 3), std::string::npos) << shown;
-    fs::remove_all(work);
 }
 
 TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string tree = work + "/tree", list = work + "/done.jsonl";
     write(tree + "/a.png", test::encode(test::photo_like(30, 20), ".png"));
     write(tree + "/b.jpg", test::encode(test::photo_like(20, 30), ".jpg"));
@@ -296,11 +306,11 @@ TEST(Import, ASecondRunSkipsWhatWasUploadedRetriesFailuresAndSendsChangedFiles) 
     EXPECT_EQ(r.code, 0) << r.out << r.err;
     EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 0 uploaded, 5 skipped (uploaded before), 0 failed; not images: 0, "
                                   "duplicate paths: 0");
-    fs::remove_all(work);
 }
 
 TEST(Import, TheApiKeyIsAskedForThenARefusedKeyStopsTheImport) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string tree = work + "/tree", list = work + "/keys.jsonl";
     for (int i = 0; i < 3; ++i) write(tree + "/" + std::to_string(i) + ".png", test::encode(test::photo_like(16, 16 + i), ".png"));
     const int before = uploads();
@@ -331,11 +341,11 @@ TEST(Import, TheApiKeyIsAskedForThenARefusedKeyStopsTheImport) {
     EXPECT_EQ(lines_of(r.out)[0], "imgpipe import: 3 uploaded, 0 skipped (uploaded before), 0 failed; not images: 0, "
                                   "duplicate paths: 0");
     EXPECT_EQ(uploads() - before, 3);
-    fs::remove_all(work);
 }
 
 TEST(Import, UsageErrorsExitTwoWithOneLineAndAServerThatIsNotThereExitsOne) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     write(work + "/tree/a.png", test::encode(test::photo_like(8, 8), ".png"));
     const std::string url = server().url();
     struct Case {
@@ -368,11 +378,11 @@ TEST(Import, UsageErrorsExitTwoWithOneLineAndAServerThatIsNotThereExitsOne) {
     r = import({"tree", "--server", "http://127.0.0.1:" + std::to_string(free_port())}, work);
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("cannot reach http://127.0.0.1:"), std::string::npos) << r.err;
-    fs::remove_all(work);
 }
 
 TEST(Import, ParallelUploadsWaitAndRetryWhenTheServerIsBusy) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string jpeg = test::encode(test::photo_like(600, 400), ".jpg[Q=60]");
     for (int i = 0; i < 8; ++i) write(work + "/tree/" + std::to_string(i) + ".jpg", jpeg);
     const double refused_before = metric("imgpipe_overloaded_total");
@@ -384,7 +394,6 @@ TEST(Import, ParallelUploadsWaitAndRetryWhenTheServerIsBusy) {
     EXPECT_EQ(uploads() - before, 8);
     // Four at once against one worker and a queue of one: some were refused with 503 and sent again.
     EXPECT_GT(metric("imgpipe_overloaded_total"), refused_before);
-    fs::remove_all(work);
 }
 
 // A tree of `n` copies of one JPEG; returns their paths.
@@ -414,7 +423,8 @@ std::pair<int, size_t> interrupt(const std::string& tree, const std::string& lis
 }
 
 TEST(Import, AnInterruptedImportFinishesWhatIsInFlightAndTheNextRunSendsTheRest) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string tree = work + "/tree", list = work + "/resume.jsonl";
     const auto paths = many_files(tree, 40);
     const int before = uploads();
@@ -451,11 +461,11 @@ TEST(Import, AnInterruptedImportFinishesWhatIsInFlightAndTheNextRunSendsTheRest)
     for (size_t i = 1; i < progress.size(); ++i) EXPECT_LE(progress[i - 1].first, progress[i].first);
     ASSERT_FALSE(progress.empty());
     EXPECT_EQ(progress.back(), std::make_pair(40 - recorded, 40 - recorded));
-    fs::remove_all(work);
 }
 
 TEST(Import, AKilledImportLosesAtMostTheFilesInFlight) {
-    const std::string work = make_temp_dir("imgpipe-import");
+    const Scratch scratch;
+    const std::string& work = scratch.dir;
     const std::string tree = work + "/tree", list = work + "/killed.jsonl";
     const auto paths = many_files(tree, 30);
     const int before = uploads();
@@ -491,7 +501,6 @@ TEST(Import, AKilledImportLosesAtMostTheFilesInFlight) {
         if (l["status"] == "uploaded") uploaded.insert(l["path"].get<std::string>());
     }
     EXPECT_EQ(uploaded, paths);
-    fs::remove_all(work);
 }
 
 } // namespace
