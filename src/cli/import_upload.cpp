@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -28,14 +29,15 @@ size_t on_body(char* data, size_t, size_t n, void* user) {
     return n;
 }
 
-// Only Retry-After matters here: seconds (an HTTP date is left to the backoff).
+// Only Retry-After matters here: seconds (an HTTP date, or nonsense, is left to the backoff).
 size_t on_header(char* data, size_t, size_t n, void* user) {
     constexpr std::string_view name = "retry-after:";
-    std::string_view line(data, n);
-    if (line.size() > name.size() &&
-        std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+    const std::string_view line(data, n);
+    auto same = [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); };
+    if (line.size() > name.size() && std::equal(name.begin(), name.end(), line.begin(), same)) {
         try {
-            *static_cast<double*>(user) = std::stod(std::string(line.substr(name.size())));
+            const double seconds = std::stod(std::string(line.substr(name.size())));
+            if (std::isfinite(seconds) && seconds >= 0) *static_cast<double*>(user) = seconds;
         } catch (const std::exception&) {
             // not a number of seconds
         }
@@ -242,7 +244,8 @@ Uploader::Attempt Uploader::attempt(const ImportFile& file) {
     if (status >= 200 && status < 300) {
         const auto json = nlohmann::json::parse(body, nullptr, false);
         if (!json.is_object() || !json.contains("id") || !json["id"].is_string()) {
-            a.outcome = failure("bad_answer", "the server answered " + std::to_string(status) + " without an id", status);
+            a.outcome =
+                failure("bad_answer", "the server answered " + std::to_string(status) + " without an id", status);
             return a;
         }
         a.outcome.status = UploadOutcome::Status::uploaded;

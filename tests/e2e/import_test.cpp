@@ -125,7 +125,9 @@ std::vector<std::pair<size_t, size_t>> progress_counts(const std::string& err) {
     for (const auto& line : lines_of(err)) {
         if (!line.starts_with(prefix) || line.find(" files, ") == std::string::npos) continue;
         size_t done = 0, total = 0;
-        if (std::sscanf(line.c_str() + prefix.size(), "%zu/%zu files", &done, &total) == 2) out.emplace_back(done, total);
+        if (std::sscanf(line.c_str() + prefix.size(), "%zu/%zu files", &done, &total) == 2) {
+            out.emplace_back(done, total);
+        }
     }
     return out;
 }
@@ -232,7 +234,9 @@ TEST(Import, UploadsEveryImageUnderTheTreeAndSummarisesTheFailures) {
 TEST(Import, OnATerminalTheProgressIsOneLineRedrawnInPlace) {
     const Scratch scratch;
     const std::string& work = scratch.dir;
-    for (int i = 0; i < 3; ++i) write(work + "/tree/" + std::to_string(i) + ".png", test::encode(test::photo_like(20, 10 + i), ".png"));
+    for (int i = 0; i < 3; ++i) {
+        write(work + "/tree/" + std::to_string(i) + ".png", test::encode(test::photo_like(20, 10 + i), ".png"));
+    }
     // script(1) runs the import on a pseudo-terminal and copies what it shows (stdout and stderr).
     const std::string command = quoted(IMGPIPE_BINARY) + " import " + quoted(work + "/tree") + " --server " +
                                 server().url() + " --api-key " + kKey + " --manifest " + quoted(work + "/tty.jsonl");
@@ -312,7 +316,9 @@ TEST(Import, TheApiKeyIsAskedForThenARefusedKeyStopsTheImport) {
     const Scratch scratch;
     const std::string& work = scratch.dir;
     const std::string tree = work + "/tree", list = work + "/keys.jsonl";
-    for (int i = 0; i < 3; ++i) write(tree + "/" + std::to_string(i) + ".png", test::encode(test::photo_like(16, 16 + i), ".png"));
+    for (int i = 0; i < 3; ++i) {
+        write(tree + "/" + std::to_string(i) + ".png", test::encode(test::photo_like(16, 16 + i), ".png"));
+    }
     const int before = uploads();
 
     ImportRun r = import({tree, "--server", server().url(), "--manifest", list}, work);
