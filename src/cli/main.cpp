@@ -1,5 +1,6 @@
 // The composition root: parses the command line and hands a Config to the chosen subcommand.
 #include "cli/commands.h"
+#include "cli/import.h"
 #include "cli/options.h"
 #include "core/log.h"
 #include "core/pipeline/vips_setup.h"
@@ -44,8 +45,19 @@ int main(int argc, char** argv) {
         ->envname("IMGPIPE_TRANSFORM_KEY");
     sign->add_option("--base", sign_args.base, "prefix of the URLs, e.g. https://img.example.com");
 
-    CLI11_PARSE(app, argc, argv);
+    auto* import_cmd = app.add_subcommand("import", "upload every image under files and folders to a server");
+    cli::ImportArgs import_args;
+    cli::bind_import_options(*import_cmd, import_args);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        // import keeps 1 for "some files failed": its usage errors are 2.
+        return code != 0 && import_cmd->parsed() ? 2 : code;
+    }
     if (sign->parsed()) return cli::sign(sign_args);
+    if (import_cmd->parsed()) return cli::import_images(import_args);
     Config& config = serve->parsed() ? serve_config : worker->parsed() ? worker_config : transform_config;
     try {
         cli::finish(config);
