@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
     CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "imgpipe " IMGPIPE_VERSION, "print the version and exit");
+    // A usage error is one line, worded as the refusals of bad settings.
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+        return "imgpipe: " + std::string(e.what()) + " (see --help)\n";
+    });
 
     auto* serve = app.add_subcommand("serve", "run the HTTP service");
     bool print_config = false;

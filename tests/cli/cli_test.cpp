@@ -107,9 +107,11 @@ TEST(Cli, BooleansWorkBareAndWithAValue) {
     j = print_config("", "IMGPIPE_ALLOW_PRIVATE_NETWORKS=true IMGPIPE_PUBLIC_BYTES=false");
     EXPECT_EQ(j["fetch"]["allow_private_networks"], true);
     EXPECT_EQ(j["signing"]["public_bytes"], false);
-    // Not a boolean: refused, not read as false.
+    // Not a boolean: refused in one line, not read as false.
     const Outcome bad = imgpipe("serve --print-config --public-bytes maybe");
     EXPECT_NE(bad.rc, 0);
+    ASSERT_EQ(lines_of(bad.out).size(), 1u) << bad.out;
+    EXPECT_TRUE(bad.out.starts_with("imgpipe: ")) << bad.out;
     EXPECT_NE(bad.out.find("maybe"), std::string::npos) << bad.out;
 
     // transform --literal is bare too, before or after the positional arguments.
@@ -256,6 +258,10 @@ TEST(Cli, TransformFailuresAreOneLineWithoutLibraryText) {
         {dir + "/in.jpg " + dir + "/folder 'scale:50x|convert:png'", "bad_request",
          "cannot write the output file " + dir + "/folder"},
     };
+    // A missing argument too is one line.
+    const Outcome usage = imgpipe("transform " + dir + "/in.jpg " + dir + "/out.png");
+    EXPECT_NE(usage.rc, 0);
+    EXPECT_EQ(usage.out, "imgpipe: ops is required (see --help)\n");
     for (const Case& c : cases) {
         SCOPED_TRACE(c.args);
         const Outcome r = imgpipe("transform " + c.args);
