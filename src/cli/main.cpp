@@ -56,9 +56,9 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        // import keeps 1 for "some files failed": its usage errors are 2.
-        return code != 0 && import_cmd->parsed() ? 2 : code;
+        // --help and --version exit 0; a usage error exits 2, like a bad setting (import keeps 1
+        // for "some files failed"), not with CLI11's own codes (105, 106, ...).
+        return app.exit(e) == 0 ? 0 : 2;
     }
     if (sign->parsed()) return cli::sign(sign_args);
     if (import_cmd->parsed()) return cli::import_images(import_args);
