@@ -201,8 +201,6 @@ awaitable<Response> Api::asset(Request req) {
 }
 
 Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& req) const {
-    const std::string base =
-        !config_.server.public_url.empty() ? config_.server.public_url : "http://" + req.host;
     std::string url;
     if (auto presigned = storage_.presigned_url(info, config_.signing.url_expiry_s)) {
         url = *presigned; // straight from the bucket, as the original service did
@@ -210,7 +208,7 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
         const std::string path = "/bytes/" + info.id;
         const std::string signed_path = signer_.sign(path, unix_now() + config_.signing.url_expiry_s);
         // The signature covers the decoded path; the link carries it percent-encoded.
-        url = base + "/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size());
+        url = req.links.absolute("/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size()));
     }
     nlohmann::json j = info;
     j["url"] = url;
@@ -230,7 +228,7 @@ awaitable<Response> Api::store(std::unique_ptr<Spool> file, std::string filename
     uploads_.inc();
     Response r = object_json(info, status::created, req);
     r.outcome = "created";
-    r.headers.emplace_back("Location", "/image/" + info.id + "/");
+    r.headers.emplace_back("Location", req.links.location("/image/" + info.id + "/"));
     // Started now, run after this answer is on its way: the 201 never waits for them.
     if (!presets_.eager().empty()) {
         boost::asio::co_spawn(co_await boost::asio::this_coro::executor, eager(info), boost::asio::detached);

@@ -9,6 +9,7 @@
 #include "core/signing.h"
 #include "core/storage/storage.h"
 #include "http/coalescer.h"
+#include "http/links.h"
 #include "http/router.h"
 #include "work/image_work.h"
 #include "work/worker_pool.h"
@@ -39,7 +40,7 @@ struct Response {
 
 // What handlers need to know about the request besides the route.
 struct RequestInfo {
-    std::string host;          // Host header, for absolute links
+    Links links;               // where the answer's links point
     std::string if_none_match; // for 304
     std::string accept;        // for convert:auto (core/ops/negotiate.h)
 };

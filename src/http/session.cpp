@@ -35,16 +35,6 @@ constexpr size_t kMaxSmallBody = 64 * 1024; // link forms and bodies of GET requ
 constexpr uint64_t kMultipartOverhead = 64 * 1024; // part headers and boundaries around the file
 constexpr uint64_t kInlineBlobBytes = 1024 * 1024; // smaller blobs go out in one write
 
-std::string safe_host(std::string_view host) {
-    if (host.empty() || host.size() > 255) return "localhost";
-    for (unsigned char c : host) {
-        if (!(std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) {
-            return "localhost";
-        }
-    }
-    return std::string(host);
-}
-
 // API answers: a browser may show an image and nothing else. The page: its own scripts and
 // styles; previews from this server or from the bucket of presigned links (any http(s) origin);
 // requests to this server only.
@@ -147,7 +137,7 @@ void Session::close_if_idle() {
 awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     auto& req = parser.get();
     Request request;
-    request.info = RequestInfo{safe_host(req[bhttp::field::host]),
+    request.info = RequestInfo{Links::of(config_.server, req[bhttp::field::host]),
                                std::string(req[bhttp::field::if_none_match]),
                                std::string(req[bhttp::field::accept])};
     request.route = route(req.method_string(), req.target(), ex.allow, &ex.spec);
