@@ -218,6 +218,17 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
     return r;
 }
 
+std::string Api::location_of(const ObjectInfo& info, const RequestInfo& req) const {
+    std::string path = "/image/" + encode_id_for_url(info.id) + "/";
+    // With signed transforms the link must carry its signature to be followed; the stored chain is
+    // canonical, so it is the signed subject as it will be parsed again.
+    const ObjectId id = parse_object_id(info.id);
+    if (!id.chain.empty() && access_.transforms.enabled()) {
+        path += "?sig=" + access_.transforms.sign(id.uuid, id.chain);
+    }
+    return req.links.location(path);
+}
+
 awaitable<Response> Api::upload(Request req) {
     if (!req.file) throw Error(ErrorCode::bad_request, "missing field 'file'");
     co_return co_await store(std::move(req.file), std::move(req.filename), req.info);
@@ -228,7 +239,7 @@ awaitable<Response> Api::store(std::unique_ptr<Spool> file, std::string filename
     uploads_.inc();
     Response r = object_json(info, status::created, req);
     r.outcome = "created";
-    r.headers.emplace_back("Location", req.links.location("/image/" + info.id + "/"));
+    r.headers.emplace_back("Location", location_of(info, req));
     // Started now, run after this answer is on its way: the 201 never waits for them.
     if (!presets_.eager().empty()) {
         boost::asio::co_spawn(co_await boost::asio::this_coro::executor, eager(info), boost::asio::detached);
@@ -376,6 +387,7 @@ awaitable<Response> Api::image(Request request) {
     const auto result = co_await resolve(route, false, req, negotiated);
     Response r = object_json(result.info, result.created ? status::created : status::ok, req);
     r.outcome = outcome(result);
+    if (result.created) r.headers.emplace_back("Location", location_of(result.info, req));
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
     co_return r;
 }

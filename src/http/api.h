@@ -122,6 +122,8 @@ private:
     boost::asio::awaitable<std::invoke_result_t<F>> storage_call(F fn);
     Response object_json(const ObjectInfo& info, boost::beast::http::status status,
                          const RequestInfo& req) const;
+    // The Location of a 201: the JSON route of the object (signed when transforms need it).
+    std::string location_of(const ObjectInfo& info, const RequestInfo& req) const;
 
     ImageWork& work_;
     Storage& storage_;

@@ -137,7 +137,8 @@ void Session::close_if_idle() {
 awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     auto& req = parser.get();
     Request request;
-    request.info = RequestInfo{Links::of(config_.server, req[bhttp::field::host]),
+    const Links::Origin origin{req[bhttp::field::host], req["X-Forwarded-Proto"], req["X-Forwarded-Host"]};
+    request.info = RequestInfo{Links::of(config_.server, origin),
                                std::string(req[bhttp::field::if_none_match]),
                                std::string(req[bhttp::field::accept])};
     request.route = route(req.method_string(), req.target(), ex.allow, &ex.spec);
