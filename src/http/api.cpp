@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "http/assets.h"
 #include "http/error_response.h"
+#include "http/range.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -414,13 +415,35 @@ awaitable<Response> Api::bytes(Request request) {
     r.headers.emplace_back("Cache-Control", info.id.find('/') != std::string::npos
                                                 ? "public, max-age=31536000, immutable"
                                                 : "public, max-age=86400");
+    r.headers.emplace_back("Accept-Ranges", "bytes");
+    // If-None-Match first, then Range (RFC 9110 13.2.2).
     if (etag_matches(req.if_none_match, info.etag)) {
         r.status = status::not_modified;
         r.content_type.clear();
         r.outcome = "not_modified";
         co_return r;
     }
-    r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });
+    const uint64_t size = info.content_length;
+    const RangeAnswer range =
+        if_range_holds(req.if_range, info.etag) ? answer_range(req.range, size) : RangeAnswer{};
+    if (range.kind == RangeAnswer::unsatisfiable) {
+        Response e = error(Error(ErrorCode::range_not_satisfiable,
+                                 "the range is outside the image's " + std::to_string(size) + " bytes"),
+                           req.request_id);
+        e.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+        e.headers.emplace_back("Accept-Ranges", "bytes");
+        co_return e;
+    }
+    if (range.kind == RangeAnswer::part) {
+        r.status = status::partial_content;
+        r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                    std::to_string(range.first + range.length - 1) + "/" +
+                                                    std::to_string(size));
+        r.blob = co_await storage_call(
+            [this, &info, &range] { return storage_.open_range(info.id, range.first, range.length); });
+    } else {
+        r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });
+    }
     if (!r.blob) throw Error(ErrorCode::not_found, "no image with this id");
     r.blob_blocks = storage_.blocking();
     co_return r;

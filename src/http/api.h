@@ -43,6 +43,9 @@ struct RequestInfo {
     Links links;               // where the answer's links point
     std::string if_none_match; // for 304
     std::string accept;        // for convert:auto (core/ops/negotiate.h)
+    std::string range;         // Range and If-Range, for /bytes/
+    std::string if_range;
+    std::string request_id;    // for error answers a handler builds itself
 };
 
 // A request as a handler gets it: the session has matched the route and read the body the route's

@@ -140,7 +140,10 @@ awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     const Links::Origin origin{req[bhttp::field::host], req["X-Forwarded-Proto"], req["X-Forwarded-Host"]};
     request.info = RequestInfo{Links::of(config_.server, origin),
                                std::string(req[bhttp::field::if_none_match]),
-                               std::string(req[bhttp::field::accept])};
+                               std::string(req[bhttp::field::accept]),
+                               std::string(req[bhttp::field::range]),
+                               std::string(req[bhttp::field::if_range]),
+                               ex.request_id};
     request.route = route(req.method_string(), req.target(), ex.allow, &ex.spec);
     const RouteSpec& spec = *request.route.spec;
     ex.spec = &spec;
