@@ -19,7 +19,7 @@ namespace net = boost::asio;
 using net::ip::tcp;
 
 Server::Server(Api& api, const Config& config, Metrics& metrics)
-    : api_(api), config_(config), ioc_(config.server.io_threads), acceptor_(ioc_),
+    : api_(api), config_(config), cors_(config.server.cors_origins), ioc_(config.server.io_threads), acceptor_(ioc_),
       signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {
     const tcp::endpoint endpoint{net::ip::make_address(config.server.host), config.server.port};
     acceptor_.open(endpoint.protocol());
@@ -52,7 +52,7 @@ net::awaitable<void> Server::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api_, config_, stopping_, observer_);
+        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_, observer_);
         {
             std::lock_guard lock(mutex_);
             sessions_.insert(session);
