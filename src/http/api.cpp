@@ -230,6 +230,13 @@ std::string Api::location_of(const ObjectInfo& info, const RequestInfo& req) con
     return req.links.location(path);
 }
 
+std::string Api::as_requested(const Route& route, const RequestInfo& req) const {
+    std::string path = "/image/" + route.id + "/";
+    for (const auto& segment : route.chain) path += percent_encode(segment, "-_.~:,") + "/";
+    if (!route.sig.empty()) path += "?sig=" + route.sig;
+    return req.links.location(path);
+}
+
 awaitable<Response> Api::upload(Request req) {
     if (!req.file) throw Error(ErrorCode::bad_request, "missing field 'file'");
     co_return co_await store(std::move(req.file), std::move(req.filename), req.info);
@@ -388,7 +395,10 @@ awaitable<Response> Api::image(Request request) {
     const auto result = co_await resolve(route, false, req, negotiated);
     Response r = object_json(result.info, result.created ? status::created : status::ok, req);
     r.outcome = outcome(result);
-    if (result.created) r.headers.emplace_back("Location", location_of(result.info, req));
+    if (result.created) {
+        r.headers.emplace_back("Location",
+                               presets_.only() ? as_requested(route, req) : location_of(result.info, req));
+    }
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
     co_return r;
 }

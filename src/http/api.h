@@ -127,6 +127,8 @@ private:
                          const RequestInfo& req) const;
     // The Location of a 201: the JSON route of the object (signed when transforms need it).
     std::string location_of(const ObjectInfo& info, const RequestInfo& req) const;
+    // The Location under --presets-only, where only preset names are served: the route as asked.
+    std::string as_requested(const Route& route, const RequestInfo& req) const;
 
     ImageWork& work_;
     Storage& storage_;

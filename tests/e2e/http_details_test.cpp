@@ -379,6 +379,20 @@ TEST(HttpDetails, LocationOfASignedTransformIsSignedAndAbsoluteUnderPublicUrl) {
     EXPECT_EQ(again.json()["width"], 16);
 }
 
+TEST(HttpDetails, UnderPresetsOnlyTheLocationNamesThePreset) {
+    static ServerProcess presets({"--preset", "thumb=scale:24x", "--presets-only"});
+    ServerProcess& s = started(presets);
+    const auto up = http_upload(s.url("/image/upload/"), {"file", images().small, "p.png"});
+    ASSERT_EQ(up.status, 201);
+    const std::string id = up.json()["id"];
+    const auto v = get(s, "/image/" + id + "/thumb/");
+    ASSERT_EQ(v.status, 201) << v.body;
+    EXPECT_EQ(v.header("location"), "/image/" + id + "/thumb/");
+    const auto again = get(s, v.header("location"));
+    EXPECT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.json()["width"], 24);
+}
+
 // --- HEAD on the JSON routes ----------------------------------------------------------------------
 
 TEST(HttpDetails, HeadOnEveryJsonRouteIsGetWithoutTheBody) {
