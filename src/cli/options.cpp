@@ -3,6 +3,8 @@
 #include "core/access.h"
 #include "core/fetch/address_policy.h"
 #include "core/presets.h"
+#include "http/cors.h"
+#include "http/links.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -100,7 +102,9 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--host", s.host, "IMGPIPE_HOST", "address to listen on");
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
     opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
-    opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` (default: http://<Host header>)");
+    opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` and Location, e.g. https://img.example.com/base/ (default: from the request's Host)");
+    opt("--cors-origins", s.cors_origins, "IMGPIPE_CORS_ORIGINS", "origins whose pages may call the API from a browser: 'https://app.example.com, http://localhost:3000' or '*' (default: none)");
+    opt("--trust-proxy", s.trust_proxy, "IMGPIPE_TRUST_PROXY", "links from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets both)");
     opt("--header-timeout-ms", s.header_timeout_ms, "IMGPIPE_HEADER_TIMEOUT_MS", "request headers must arrive within this");
     opt("--body-idle-timeout-ms", s.body_idle_timeout_ms, "IMGPIPE_BODY_IDLE_TIMEOUT_MS", "a stalled request body is cut after this");
     opt("--body-timeout-ms", s.body_timeout_ms, "IMGPIPE_BODY_TIMEOUT_MS", "a whole request body must arrive within this");
@@ -162,6 +166,8 @@ void validate(const Config& c) {
         }
     };
     positive(c.server.io_threads, "io-threads");
+    http::check_public_url(c.server.public_url);
+    http::Cors{c.server.cors_origins}; // throws naming a bad origin
     positive(c.server.header_timeout_ms, "header-timeout-ms");
     positive(c.server.body_idle_timeout_ms, "body-idle-timeout-ms");
     positive(c.server.body_timeout_ms, "body-timeout-ms");
@@ -220,7 +226,9 @@ nlohmann::json to_json(const Config& c) {
     return {
         {"server",
          {{"host", c.server.host}, {"port", c.server.port}, {"io_threads", c.server.io_threads},
-          {"public_url", c.server.public_url}, {"header_timeout_ms", c.server.header_timeout_ms},
+          {"public_url", c.server.public_url}, {"trust_proxy", c.server.trust_proxy},
+          {"cors_origins", c.server.cors_origins},
+          {"header_timeout_ms", c.server.header_timeout_ms},
           {"body_idle_timeout_ms", c.server.body_idle_timeout_ms},
           {"body_timeout_ms", c.server.body_timeout_ms},
           {"write_timeout_ms", c.server.write_timeout_ms},

@@ -67,18 +67,22 @@ bool match(std::string_view pattern, const std::vector<std::string_view>& parts,
     return true;
 }
 
-} // namespace
-
-Route route(std::string_view method, std::string_view target, std::string& allow,
-            const RouteSpec** path_match) {
+// The path of a request target; throws for one too long or not starting with '/'.
+std::string_view path_of(std::string_view target) {
     if (target.size() > kMaxTarget) {
         throw Error(ErrorCode::uri_too_long,
                     "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
     }
     if (target.empty() || target[0] != '/') throw Error(ErrorCode::not_found, "no such route");
-    const auto q = target.find('?');
-    const std::string_view raw_path = target.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+    return target.substr(0, target.find('?'));
+}
+
+} // namespace
+
+Route route(std::string_view method, std::string_view target, std::string& allow,
+            const RouteSpec** path_match) {
+    const std::string_view raw_path = path_of(target);
+    const std::string_view query = raw_path.size() == target.size() ? "" : target.substr(raw_path.size() + 1);
     const auto parts = split_path(raw_path);
 
     // The first route whose path matches decides (literal paths come before patterns).
@@ -100,6 +104,15 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         }
         if (!r.id.empty()) r.sig = query_param(query, "sig");
         return r;
+    }
+    throw Error(ErrorCode::not_found, "no such route");
+}
+
+const RouteSpec& route_of_path(std::string_view target) {
+    const auto parts = split_path(path_of(target));
+    for (const RouteSpec& spec : routes()) {
+        Route r;
+        if (match(spec.pattern, parts, r)) return spec;
     }
     throw Error(ErrorCode::not_found, "no such route");
 }

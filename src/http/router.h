@@ -61,4 +61,8 @@ struct Route {
 Route route(std::string_view method, std::string_view target, std::string& allow,
             const RouteSpec** path_match = nullptr);
 
+// The route whose path matches `target`, whatever the method (for OPTIONS). Throws as route() does
+// for an unknown path or a target that is too long.
+const RouteSpec& route_of_path(std::string_view target);
+
 } // namespace imgpipe::http

@@ -35,6 +35,7 @@ private:
     Api& api_;
     const Config& config_;
     std::string url_;
+    const Cors cors_;
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;

@@ -78,7 +78,9 @@ void log_answer(CURL* c, const HttpResponse& r) {
     const std::string type = r.header("content-type");
     nlohmann::json headers = nlohmann::json::object();
     for (const char* name : {"x-request-id", "etag", "cache-control", "vary", "location", "retry-after",
-                             "www-authenticate", "allow"}) {
+                             "www-authenticate", "allow", "accept-ranges", "content-range",
+                             "access-control-allow-origin", "access-control-allow-methods",
+                             "access-control-allow-headers", "access-control-max-age"}) {
         if (auto it = r.headers.find(name); it != r.headers.end()) headers[name] = it->second;
     }
     const nlohmann::json line{{"method", method ? method : ""},
