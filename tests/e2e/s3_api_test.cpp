@@ -20,13 +20,14 @@ TEST(S3Api, UploadsAreReadableWithBoto3) {
     const std::string id = up.json()["id"];
     ASSERT_EQ(http_get(server.url("/image/" + id + "/rotate:90|convert:jpeg/")).status, 201);
 
-    auto head = nlohmann::json::parse(test::s3_tool("open", "head '" + server.s3_prefix() + id + "'"));
+    const std::string store = test::s3_store();
+    auto head = nlohmann::json::parse(test::s3_tool(store, "head '" + server.s3_prefix() + id + "'"));
     EXPECT_EQ(head["content_type"], "image/png");
     EXPECT_EQ(head["etag"], "\"" + md5_of(png) + "\"");
     EXPECT_EQ(head["metadata"]["filename"], "quad rant.png");
     EXPECT_EQ(head["metadata"]["width"], "120");
     head = nlohmann::json::parse(
-        test::s3_tool("open", "head '" + server.s3_prefix() + id + "/rotate:90|convert:jpeg'"));
+        test::s3_tool(store, "head '" + server.s3_prefix() + id + "/rotate:90|convert:jpeg'"));
     EXPECT_EQ(head["content_type"], "image/jpeg");
     EXPECT_EQ(head["metadata"]["width"], "80");
     EXPECT_EQ(head["metadata"]["height"], "120");
@@ -39,7 +40,8 @@ TEST(S3Api, ObjectsPutByBoto3AreServed) {
     const std::string jpeg = test::encode(test::quadrants(200, 100), ".jpg");
     const std::string file = make_temp_dir("imgpipe-boto3") + "/in.jpg";
     test::write_file(file, jpeg);
-    test::s3_tool("open", "put '" + server.s3_prefix() + id + "' " + file + " image/jpeg legacy.jpg 200 100");
+    test::s3_tool(test::s3_store(),
+                  "put '" + server.s3_prefix() + id + "' " + file + " image/jpeg legacy.jpg 200 100");
     const auto meta = http_get(server.url("/image/" + id + "/"));
     ASSERT_EQ(meta.status, 200) << meta.body;
     EXPECT_EQ(meta.json()["filename"], "legacy.jpg");
@@ -59,7 +61,7 @@ TEST(S3Client, ReusesConnections) {
     // keeps connections alive: imgpipe itself, whose /image/<uuid> answers HEAD with 404.
     ServerProcess keep_alive;
     keep_alive.start();
-    S3Config c = test::s3_config("open", "reuse");
+    S3Config c = test::s3_config(test::s3_store(), "reuse");
     c.endpoint = keep_alive.url();
     c.bucket = "image";
     S3Client client(c);
@@ -79,7 +81,7 @@ std::string start_failure(const std::string& args) {
 }
 
 TEST(S3Api, BadBucketOrCredentialsEndTheStartCleanly) {
-    const test::S3Server auth = test::s3_server("auth");
+    const test::S3Server auth = test::s3_server("s3rver"); // it checks signatures
     const std::string common = " --s3-endpoint " + auth.endpoint + " --aws-access-key-id " + auth.key;
     std::string out = start_failure("--storage s3://no-such-bucket-anywhere" + common +
                                     " --aws-secret-access-key " + auth.secret);
