@@ -54,15 +54,18 @@ class StreamReader final : public BlobReader {
 public:
     static constexpr size_t kMaxBuffered = 4 * 1024 * 1024;
 
-    // Takes ownership of the handle and its header list.
-    StreamReader(CURL* curl, curl_slist* headers, uint64_t size)
+    // Takes ownership of the handle and its header list; adds the connections it opens to
+    // `connections` (the client's count).
+    StreamReader(CURL* curl, curl_slist* headers, uint64_t size, std::atomic<uint64_t>& connections)
         : curl_(curl), headers_(headers), size_(size) {
         curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
-        thread_ = std::thread([this] {
+        thread_ = std::thread([this, &connections] {
             const CURLcode rc = curl_easy_perform(curl_);
-            long status = 0;
+            long status = 0, connects = 0;
             curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+            curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &connects);
+            connections += static_cast<uint64_t>(connects);
             std::lock_guard lock(mutex_);
             failed_ = rc != CURLE_OK || status != 200;
             if (failed_ && !cancelled_) {
@@ -353,7 +356,7 @@ std::unique_ptr<BlobReader> S3Client::get_stream(const std::string& key, uint64_
         headers = curl_slist_append(headers, ("x-amz-security-token: " + config_.session_token).c_str());
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    return std::make_unique<StreamReader>(c, headers, size);
+    return std::make_unique<StreamReader>(c, headers, size, new_connections_);
 }
 
 std::string S3Client::presigned_get(const std::string& key, int expires_s, int64_t now_unix) const {
