@@ -93,7 +93,7 @@ TEST(S3Client, CountsAndReusesConnections) {
         EXPECT_EQ(client.head(key).status, 404);
         EXPECT_EQ(client.put_bytes(key, "small " + std::to_string(i), {}).status, 200);
         test::write_file(file, bytes);
-        EXPECT_EQ(client.put_file(key + "/big", file, {}).status, 200);
+        EXPECT_EQ(client.put_file(key + "/big", file, {}, md5_of(bytes)).status, 200);
         EXPECT_EQ(client.get_bytes(key).body, "small " + std::to_string(i));
         const int fd = ::open(file.c_str(), O_RDWR);
         EXPECT_EQ(client.get_to_fd(key + "/big", fd).status, 200);

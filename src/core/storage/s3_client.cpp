@@ -302,9 +302,10 @@ S3Client::Reply S3Client::put_bytes(const std::string& key, std::string_view byt
 }
 
 S3Client::Reply S3Client::put_file(const std::string& key, const std::filesystem::path& file,
-                                   const std::vector<std::string>& extra) {
+                                   const std::vector<std::string>& extra, const std::string& file_md5_hex) {
     std::unique_ptr<FILE, decltype(&std::fclose)> f(nullptr, std::fclose);
     const auto size = std::filesystem::file_size(file);
+    const std::string md5 = base64(hex_to_raw(file_md5_hex));
     return perform(path_for(key), "PUT", [&](CURL* c, std::vector<std::string>& h) {
         f.reset(std::fopen(file.c_str(), "rb")); // again on every attempt: from the start
         if (!f) throw std::runtime_error("cannot open " + file.string());
@@ -313,6 +314,7 @@ S3Client::Reply S3Client::put_file(const std::string& key, const std::filesystem
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
         h = extra;
         h.push_back("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+        h.push_back("Content-MD5: " + md5);
     });
 }
 

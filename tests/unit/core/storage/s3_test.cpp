@@ -116,6 +116,30 @@ TEST(S3Start, UnreachableEndpointStopsTheStart) {
     EXPECT_NE(msg.find("cannot be reached"), std::string::npos) << msg;
 }
 
+TEST(S3Upload, AFileThatIsNotWhatItsEtagSaysIsRefused) {
+    // Files go up with UNSIGNED-PAYLOAD: their Content-MD5 (from the ETag) is what S3 checks.
+    S3Storage s(test::s3_config("s3rver", "md5"), temp_root() / "tmp");
+    const std::string id = new_image_id();
+    for (const bool intact : {false, true}) {
+        TempFile t(s.temp_dir());
+        t.write(intact ? "the bytes" : "the bytes, changed on the way");
+        t.sync_and_close();
+        if (intact) {
+            EXPECT_NO_THROW(s.put_file(info(id, "the bytes"), t.release()));
+            continue;
+        }
+        try {
+            s.put_file(info(id, "the bytes"), t.release());
+            ADD_FAILURE() << "stored bytes that do not match their MD5";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::storage_unavailable);
+        }
+        EXPECT_FALSE(s.head(id));
+    }
+    EXPECT_EQ(read_all(*s.open(id)), "the bytes");
+    fs::remove_all(temp_root());
+}
+
 int64_t parse_amz_date(const std::string& url) {
     const auto at = url.find("X-Amz-Date=") + 11;
     std::tm tm{};
