@@ -12,7 +12,8 @@
 #   CLUSTER_DIR         where config, data and logs go (default: a new temporary directory)
 #   CLUSTER_NAME        --cluster of every imgpipe process (default imgpipe)
 #   CLUSTER_BUCKET      bucket (default imgpipe), CLUSTER_PREFIX key prefix (default images/)
-#   CLUSTER_S3_ENDPOINT an S3-compatible server that already runs (then no moto_server is started),
+#   CLUSTER_S3_ENDPOINT an S3-compatible server that already runs (then neither moto_server nor
+#                       s3rver is started),
 #                       with CLUSTER_S3_KEY and CLUSTER_S3_SECRET
 #   NATS_PORT           port of nats-server (default: a free port)
 #
@@ -228,11 +229,12 @@ EOF
 }
 
 # -------------------------------------------------------------------------------------------- S3
-# cl_start_s3: moto_server on a free port (as tests/s3/moto.py does), or the server named by
-# CLUSTER_S3_ENDPOINT; then creates the bucket. Sets CL_S3_ENDPOINT, CL_S3_KEY, CL_S3_SECRET,
-# CL_S3_PID (empty for an outside server) and CL_STORAGE (s3://bucket/prefix/).
+# cl_start_s3: moto_server on a free port when it is installed, else s3rver (npm, tests/node, as the
+# tests run it: tests/s3/s3rver.mjs), or the server named by CLUSTER_S3_ENDPOINT; then creates the
+# bucket. Sets CL_S3_ENDPOINT, CL_S3_KEY, CL_S3_SECRET, CL_S3_PID (empty for an outside server) and
+# CL_STORAGE (s3://bucket/prefix/).
 cl_start_s3() {
-    local dir=$CL_DIR/s3 port
+    local dir=$CL_DIR/s3 port modules=$CL_ROOT/tests/node/node_modules
     mkdir -p "$dir"
     CL_S3_PID=""
     if [ -n "${CLUSTER_S3_ENDPOINT:-}" ]; then
@@ -240,11 +242,7 @@ cl_start_s3() {
         CL_S3_KEY=${CLUSTER_S3_KEY:?CLUSTER_S3_KEY must be set with CLUSTER_S3_ENDPOINT}
         CL_S3_SECRET=${CLUSTER_S3_SECRET:?CLUSTER_S3_SECRET must be set with CLUSTER_S3_ENDPOINT}
         CL_INFO+=("S3            $CL_S3_ENDPOINT (not started here)")
-    else
-        command -v moto_server >/dev/null || cl_die "no S3-compatible server: moto_server is not on PATH.
-  Either install moto with its server and boto3 for python3 (what the tests use: tests/s3/moto.py),
-  or run any S3-compatible server (MinIO, Ceph RGW, ...) and point the cluster at it:
-      CLUSTER_S3_ENDPOINT=http://127.0.0.1:9000 CLUSTER_S3_KEY=... CLUSTER_S3_SECRET=... $0"
+    elif command -v moto_server >/dev/null; then
         cl_free_port
         port=$CL_PORT
         CL_S3_KEY=testing
@@ -254,6 +252,24 @@ cl_start_s3() {
         cl_wait_ready moto_server "$CL_S3_PID" 30 cl_port_open "$port" || return 1
         CL_S3_ENDPOINT=http://127.0.0.1:$port
         CL_INFO+=("moto_server   pid $CL_S3_PID  $CL_S3_ENDPOINT (in memory: everything stored is gone when it stops)  log $dir/moto.log")
+    else
+        [ -d "$modules/s3rver" ] || cl_die "no S3-compatible server: neither moto_server nor s3rver ($modules/s3rver).
+  Run scripts/install-deps.sh (it installs s3rver with the npm test tools), or run any
+  S3-compatible server (MinIO, Ceph RGW, ...) and point the cluster at it:
+      CLUSTER_S3_ENDPOINT=http://127.0.0.1:9000 CLUSTER_S3_KEY=... CLUSTER_S3_SECRET=... $0"
+        cl_free_port
+        port=$CL_PORT
+        CL_S3_KEY=S3RVER # s3rver's one account; s3rver.mjs checks the signatures
+        CL_S3_SECRET=S3RVER
+        cl_spawn s3 0 "$dir/s3rver.log" node "$CL_ROOT/tests/s3/s3rver.mjs" --node-modules "$modules" \
+            --port "$port" --dir "$dir/data" --bucket "$CL_BUCKET" --region us-east-1 \
+            --key "$CL_S3_KEY" --secret "$CL_S3_SECRET"
+        CL_S3_PID=$CL_LAST_PID
+        cl_wait_ready s3rver "$CL_S3_PID" 30 cl_port_open "$port" || return 1
+        CL_S3_ENDPOINT=http://127.0.0.1:$port
+        CL_INFO+=("s3rver        pid $CL_S3_PID  $CL_S3_ENDPOINT (data in $dir/data)  log $dir/s3rver.log")
+        CL_STORAGE=s3://$CL_BUCKET/$CL_PREFIX # s3rver.mjs made the bucket
+        return 0
     fi
     cl_make_bucket "$CL_BUCKET" || return 1
     CL_STORAGE=s3://$CL_BUCKET/$CL_PREFIX

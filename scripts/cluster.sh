@@ -2,7 +2,7 @@
 # A whole imgpipe cluster on this machine, as the original project's docker-compose had it:
 #
 #   clients -> nginx :8000 -> 2 API nodes -> NATS JetStream (work queue) -> 3 workers
-#                                  \______________ S3 (moto_server) ______________/
+#                                  \_______ S3 (moto_server, else s3rver) ________/
 #
 #   scripts/cluster.sh                         (make cluster)
 #   CLUSTER_PORT=8080 CLUSTER_WORKERS=5 scripts/cluster.sh

@@ -12,8 +12,11 @@ packages=(
     chromium prometheus
     systemd # systemd-analyze verify checks the example unit (tests/cli)
 )
-# Node.js and npm for the browser and OpenAPI tests: Debian's, unless the machine has its own.
+# Node.js and npm for the browser, OpenAPI and S3 tests (s3rver): Debian's, unless the machine has
+# its own. boto3 for the S3 tests' interop checks (tests/s3/s3_tool.py): Debian's, unless the
+# machine's python3 already imports one.
 command -v npm > /dev/null || packages+=(nodejs npm)
+python3 -c "import boto3" 2> /dev/null || packages+=(python3-boto3)
 packages+=("$@") # extra packages a target needs (make cluster: nginx-light)
 missing=()
 for p in "${packages[@]}"; do
@@ -27,8 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The test tools from npm (tests/node/package.json: playwright-core drives Debian's chromium; no
-# browser is downloaded), at the versions of package-lock.json; again only when missing or changed.
+# The test tools from npm (tests/node/package.json: playwright-core drives Debian's chromium, no
+# browser is downloaded; s3rver is the tests' S3 server), at the versions of package-lock.json;
+# again only when missing or changed.
 node_dir="$(dirname "$0")/../tests/node"
 if [ ! -f "$node_dir/node_modules/.package-lock.json" ] ||
     [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then

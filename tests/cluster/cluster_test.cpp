@@ -1,5 +1,5 @@
 // The cluster's guarantees (docs/SCALING.md), each against real processes: nats-server with
-// max_payload 16 KB, S3 (moto), `imgpipe worker`s and two `imgpipe serve --nats` API nodes.
+// max_payload 16 KB, S3 (s3rver), `imgpipe worker`s and two `imgpipe serve --nats` API nodes.
 #include "e2e/harness.h"
 #include "support/s3_servers.h"
 #include "support/test_images.h"
@@ -34,7 +34,7 @@ protected:
     // Keys under the server's prefix that are not originals, mipmaps or variants.
     static std::vector<std::string> stray_keys(const ServerProcess& s) {
         std::vector<std::string> out;
-        std::istringstream lines(test::s3_tool("open", "list '" + s.s3_prefix() + "'"));
+        std::istringstream lines(test::s3_tool(test::s3_store(), "list '" + s.s3_prefix() + "'"));
         for (std::string key; std::getline(lines, key);) {
             if (key.size() > 7 && key.compare(key.size() - 7, 7, "/upload") == 0) out.push_back(key);
         }
@@ -191,7 +191,7 @@ TEST_F(Cluster, BrokerOutageIs503AtOnceStoredImagesStillServeAndItRecovers) {
 TEST_F(Cluster, AProcessOnAnotherStoreIsRefusedAtStart) {
     ServerProcess s;
     s.start();
-    const test::S3Server other = test::s3_server("open");
+    const test::S3Server other = test::s3_server(test::s3_store());
     int code = 0;
     const std::string out = run_command(
         std::string(IMGPIPE_BINARY) + " worker --nats " + s.nats()->url() + " --cluster " +

@@ -325,7 +325,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string da
     if (s3_mode()) {
         static int counter = 0;
         s3_prefix_ = "e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "/";
-        const test::S3Server s = test::s3_server("open");
+        const test::S3Server s = test::s3_server(test::s3_store());
         args_.insert(args_.begin(), {"--storage", "s3://" + s.bucket + "/" + s3_prefix_, "--s3-endpoint",
                                      s.endpoint, "--aws-access-key-id", s.key,
                                      "--aws-secret-access-key", s.secret});
@@ -335,7 +335,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string da
 size_t ServerProcess::stored_objects(const std::string& id_prefix) const {
     size_t n = 0;
     if (s3_mode()) {
-        const std::string keys = test::s3_tool("open", "list '" + s3_prefix_ + id_prefix + "'");
+        const std::string keys = test::s3_tool(test::s3_store(), "list '" + s3_prefix_ + id_prefix + "'");
         std::istringstream lines(keys);
         for (std::string key; std::getline(lines, key);) n += key.find("store-id") == std::string::npos;
         return n;

@@ -35,7 +35,7 @@ HttpResponse http_post(const std::string& url, const std::string& body,
 HttpResponse http_upload(const std::string& url, const FilePart& file,
                          const std::map<std::string, std::string>& fields = {});
 
-// Which storage the servers of this run use: local disk by default, S3 (the "open" moto server)
+// Which storage the servers of this run use: local disk by default, S3 (the store server, s3rver)
 // when the test binary runs with --storage=s3. --storage=cluster: S3 too, and every ServerProcess
 // is a cluster (its own nats-server with max_payload 16 KB, two workers, two API nodes).
 bool s3_mode();

@@ -1,4 +1,4 @@
-// The S3 server stops answering in the middle of a run of uploads and transforms (moto_server is
+// The S3 server stops answering in the middle of a run of uploads and transforms (the store server is
 // frozen with SIGSTOP, so connections hang as they do when S3 is unreachable), then comes back.
 // Requests during the outage get 503 with JSON, none gets another 5xx, the service recovers
 // without a restart, and every upload acknowledged with 201 is intact afterwards.
@@ -19,7 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Unpause {
-    ~Unpause() { test::s3_pause("open", false); } // whatever happens, moto runs again
+    ~Unpause() { test::s3_pause(test::s3_store(), false); } // whatever happens, the server runs again
 };
 
 TEST(S3Outage, NothingAcknowledgedIsLostAndServiceRecovers) {
@@ -76,7 +76,7 @@ TEST(S3Outage, NothingAcknowledgedIsLostAndServiceRecovers) {
         }
     };
     run_until([&] { return ok >= 6; }, false, "before the outage");
-    test::s3_pause("open", true);
+    test::s3_pause(test::s3_store(), true);
     const int unavailable_before = unavailable;
     run_until([&] { return unavailable - unavailable_before >= 6; }, false, "outage");
     // A load balancer takes the node out while its store does not answer, and back after.
@@ -84,7 +84,7 @@ TEST(S3Outage, NothingAcknowledgedIsLostAndServiceRecovers) {
     EXPECT_EQ(not_ready.status, 503) << not_ready.body;
     EXPECT_EQ(not_ready.json()["error"]["code"], "storage_unavailable") << not_ready.body;
     EXPECT_EQ(not_ready.header("retry-after"), "1");
-    test::s3_pause("open", false);
+    test::s3_pause(test::s3_store(), false);
     run_until([&] { return ok_after >= 6; }, true, "recovery");
     const auto ready = http_get(server.url("/ready"));
     EXPECT_EQ(ready.status, 200) << ready.body;

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""boto3 on the test S3 servers, for the tests' interop checks (moto.py writes STATE).
+"""boto3 on the test S3 servers, for the tests' interop checks (servers.py writes STATE).
 
     s3_tool.py STATE SERVER presign KEY EXPIRES [SESSION_TOKEN]   botocore's presigned GET URL
     s3_tool.py STATE SERVER head KEY                               JSON: content type, metadata, etag
     s3_tool.py STATE SERVER put KEY FILE CONTENT_TYPE FILENAME WIDTH HEIGHT
     s3_tool.py STATE SERVER list PREFIX                            one key per line
-SERVER is "auth" or "open".
+SERVER is a name in STATE's "servers" (s3rver, moto_auth, moto_open).
 """
 import json
 import sys
@@ -19,7 +19,7 @@ def main():
         sys.exit(__doc__)
     state_file, server, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     with open(state_file) as f:
-        s = json.load(f)[server]
+        s = json.load(f)["servers"][server]
     token = args[2] if cmd == "presign" and len(args) > 2 else None
     c = boto3.client("s3", endpoint_url=s["endpoint"], region_name=s["region"],
                      aws_access_key_id=s["key"], aws_secret_access_key=s["secret"],

@@ -4,17 +4,23 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <random>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace imgpipe::test {
+
+namespace {
+
+nlohmann::json state() {
+    std::ifstream in(s3_state_file());
+    if (!in) throw std::runtime_error("no S3 server state in " + s3_state_file());
+    return nlohmann::json::parse(in);
+}
+
+} // namespace
 
 std::string s3_state_file() {
     const char* f = std::getenv("IMGPIPE_TEST_S3_STATE");
@@ -22,16 +28,27 @@ std::string s3_state_file() {
     return f;
 }
 
-S3Server s3_server(const std::string& which) {
-    std::ifstream in(s3_state_file());
-    if (!in) throw std::runtime_error("no S3 server state in " + s3_state_file());
-    const auto j = nlohmann::json::parse(in).at(which);
-    return {j.at("endpoint"), j.at("key"), j.at("secret"), j.at("bucket"), j.at("region"), j.at("pid")};
+S3Server s3_server(const std::string& name) {
+    const auto all = state();
+    if (!all.at("servers").contains(name)) {
+        throw std::runtime_error("the S3 server '" + name + "' was not started: " +
+                                 all.at("absent").value(name, std::string("no such server")));
+    }
+    const auto& j = all.at("servers").at(name);
+    return {name, j.at("endpoint"), j.at("key"), j.at("secret"), j.at("bucket"), j.at("region"), j.at("pid")};
 }
 
-S3Config s3_config(const std::string& which, const std::string& prefix_hint) {
+std::optional<std::string> s3_server_absent(const std::string& name) {
+    const auto all = state();
+    if (all.at("servers").contains(name)) return std::nullopt;
+    return all.at("absent").value(name, "the S3 server '" + name + "' is not known to tests/s3/servers.py");
+}
+
+std::string s3_store() { return state().at("store"); }
+
+S3Config s3_config(const std::string& name, const std::string& prefix_hint) {
     static std::atomic<int> counter{0};
-    const S3Server s = s3_server(which);
+    const S3Server s = s3_server(name);
     S3Config c;
     c.bucket = s.bucket;
     c.prefix = prefix_hint + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "/";
@@ -43,16 +60,16 @@ S3Config s3_config(const std::string& which, const std::string& prefix_hint) {
     return c;
 }
 
-std::string s3_tool(const std::string& which, const std::string& args, int* exit_code) {
-    return run_command(std::string("python3 ") + IMGPIPE_TEST_S3_TOOL + " " + s3_state_file() + " " + which +
-                   " " + args,
-               exit_code);
+std::string s3_tool(const std::string& name, const std::string& args, int* exit_code) {
+    return run_command(std::string("python3 ") + IMGPIPE_TEST_S3_TOOL + " " + s3_state_file() + " " + name + " " +
+                           args,
+                       exit_code);
 }
 
-void s3_pause(const std::string& which, bool pause) {
-    run_command(std::string("python3 ") + IMGPIPE_TEST_MOTO + (pause ? " pause " : " resume ") + s3_state_file() +
-            " " + which,
-        nullptr);
+void s3_pause(const std::string& name, bool pause) {
+    run_command(std::string("python3 ") + IMGPIPE_TEST_S3_SERVERS + (pause ? " pause " : " resume ") +
+                    s3_state_file() + " " + name,
+                nullptr);
 }
 
 } // namespace imgpipe::test

@@ -54,15 +54,19 @@ class StreamReader final : public BlobReader {
 public:
     static constexpr size_t kMaxBuffered = 4 * 1024 * 1024;
 
-    // Takes ownership of the handle and its header list. `expected`: 200, or 206 for a range.
-    StreamReader(CURL* curl, curl_slist* headers, uint64_t size, long expected)
+    // Takes ownership of the handle and its header list. `expected`: 200, or 206 for a range. Adds
+    // the connections it opens to `connections` (the client's count).
+    StreamReader(CURL* curl, curl_slist* headers, uint64_t size, long expected,
+                 std::atomic<uint64_t>& connections)
         : curl_(curl), headers_(headers), size_(size), expected_(expected) {
         curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
-        thread_ = std::thread([this] {
+        thread_ = std::thread([this, &connections] {
             const CURLcode rc = curl_easy_perform(curl_);
-            long status = 0;
+            long status = 0, connects = 0;
             curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+            curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &connects);
+            connections += static_cast<uint64_t>(connects);
             std::lock_guard lock(mutex_);
             failed_ = rc != CURLE_OK || status != expected_;
             if (failed_ && !cancelled_) {
@@ -300,9 +304,10 @@ S3Client::Reply S3Client::put_bytes(const std::string& key, std::string_view byt
 }
 
 S3Client::Reply S3Client::put_file(const std::string& key, const std::filesystem::path& file,
-                                   const std::vector<std::string>& extra) {
+                                   const std::vector<std::string>& extra, const std::string& file_md5_hex) {
     std::unique_ptr<FILE, decltype(&std::fclose)> f(nullptr, std::fclose);
     const auto size = std::filesystem::file_size(file);
+    const std::string md5 = base64(hex_to_raw(file_md5_hex));
     return perform(path_for(key), "PUT", [&](CURL* c, std::vector<std::string>& h) {
         f.reset(std::fopen(file.c_str(), "rb")); // again on every attempt: from the start
         if (!f) throw std::runtime_error("cannot open " + file.string());
@@ -311,6 +316,7 @@ S3Client::Reply S3Client::put_file(const std::string& key, const std::filesystem
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
         h = extra;
         h.push_back("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+        h.push_back("Content-MD5: " + md5);
     });
 }
 
@@ -360,7 +366,7 @@ std::unique_ptr<BlobReader> S3Client::get_stream(const std::string& key, uint64_
         headers = curl_slist_append(headers, ("x-amz-security-token: " + config_.session_token).c_str());
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    return std::make_unique<StreamReader>(c, headers, length, part ? 206 : 200);
+    return std::make_unique<StreamReader>(c, headers, length, part ? 206 : 200, new_connections_);
 }
 
 std::string S3Client::presigned_get(const std::string& key, int expires_s, int64_t now_unix) const {

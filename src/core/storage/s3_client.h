@@ -40,9 +40,10 @@ public:
     Reply head(const std::string& key);
     Reply put_bytes(const std::string& key, std::string_view bytes,
                     const std::vector<std::string>& headers);
-    // Streams the file from disk (UNSIGNED-PAYLOAD; Content-MD5 still lets S3 check it).
+    // Streams the file from disk (UNSIGNED-PAYLOAD); its MD5 (hex) goes as Content-MD5, so that S3
+    // still checks the bytes.
     Reply put_file(const std::string& key, const std::filesystem::path& file,
-                   const std::vector<std::string>& headers);
+                   const std::vector<std::string>& headers, const std::string& file_md5_hex);
     // Downloads into `fd` (truncated and rewritten on each attempt).
     Reply get_to_fd(const std::string& key, int fd);
     Reply del(const std::string& key);

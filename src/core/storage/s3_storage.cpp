@@ -97,7 +97,9 @@ void S3Storage::put_file(const ObjectInfo& info, const std::filesystem::path& fi
         const std::filesystem::path& f;
         ~Remove() { std::filesystem::remove(f); }
     } remove{file};
-    expect_stored(client_.put_file(key_of(info.id), file, metadata_headers(info)), info.id);
+    // The ETag of a whole-object PUT is the quoted MD5 of the bytes: S3 checks them against it.
+    const std::string md5 = info.etag.size() > 2 ? info.etag.substr(1, info.etag.size() - 2) : "";
+    expect_stored(client_.put_file(key_of(info.id), file, metadata_headers(info), md5), info.id);
 }
 
 void S3Storage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
