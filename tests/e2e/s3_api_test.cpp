@@ -80,7 +80,7 @@ TEST(S3Client, CountsAndReusesConnections) {
     const S3rverStats before = s3rver_stats();
     S3Client client(c);
     auto read_stream = [&](const std::string& key) {
-        auto reader = client.get_stream(key, bytes.size());
+        auto reader = client.get_stream(key, 0, bytes.size(), bytes.size());
         std::string got(bytes.size() + 1, '\0');
         size_t n = 0, total = 0;
         while ((n = reader->read(got.data() + total, got.size() - total)) > 0) total += n;
