@@ -122,6 +122,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--api-keys", c.access.api_keys, "IMGPIPE_API_KEYS", "comma-separated keys; when set, uploads need Authorization: Bearer <key>");
     opt("--api-keys-file", c.access.api_keys_file, "IMGPIPE_API_KEYS_FILE", "file of API keys, one per line");
     opt("--transform-key", c.access.transform_key, "IMGPIPE_TRANSFORM_KEY", "when set, op chains need ?sig= (see imgpipe sign)");
+    opt("--allow-delete", c.access.allow_delete, "IMGPIPE_ALLOW_DELETE", "without API keys, let anyone DELETE images and variants (with keys, a key is needed)");
     auto& p = c.presets;
     // ';' separates presets (in the variable, or in one flag): chains use '|', ':' and ',' only.
     app.add_option("--preset", p.presets, "NAME=CHAIN: GET /image/<id>/NAME/ runs CHAIN (repeatable; ';' separates several)")
@@ -252,7 +253,8 @@ nlohmann::json to_json(const Config& c) {
           {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},
         {"access",
          {{"api_keys", c.access.keys.empty() ? "(none)" : "(set)"},
-          {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"}}},
+          {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"},
+          {"allow_delete", c.access.allow_delete}}},
         {"output", c.output},
         {"cluster",
          {{"nats", c.cluster.nats_url}, {"name", c.cluster.name}, {"queue", c.cluster.queue}}},

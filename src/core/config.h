@@ -79,6 +79,9 @@ struct AccessConfig {
     std::string api_keys_file; // one key per line, added to api_keys
     std::vector<std::string> keys; // both, read once by cli::finish()
     std::string transform_key; // non-empty: requests naming an op chain need ?sig= (imgpipe sign)
+    // DELETE of images and variants: with API keys it needs one; without keys it is refused (403)
+    // unless this is set, so that an open server does not let anyone delete everything.
+    bool allow_delete = false;
 };
 
 // Cluster mode (docs/SCALING.md): API nodes and workers that share a NATS server and a store.

@@ -310,7 +310,10 @@ awaitable<void> Session::write(Response& res, Exchange& ex, bool head, bool keep
         if (!blocks) co_return blob->read(buf, n);
         co_return co_await api_.blocking([blob, buf, n] { return blob->read(buf, n); });
     };
-    if (res.status != bhttp::status::not_modified) msg.content_length(length);
+    // A 204 and a 304 have no body, and a 204 no Content-Length either (RFC 9110 8.6).
+    if (res.status != bhttp::status::not_modified && res.status != bhttp::status::no_content) {
+        msg.content_length(length);
+    }
     if (!head && !res.blob) {
         msg.body() = std::move(res.body);
     } else if (!head && !streamed) {
