@@ -98,6 +98,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--host", s.host, "IMGPIPE_HOST", "address to listen on");
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
     opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
+    opt("--variants-max-bytes", c.storage.variants_max_bytes, "IMGPIPE_VARIANTS_MAX_BYTES", "local disk: keep variants under this many bytes, least recently used out first (0: no cap)");
     opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` (default: http://<Host header>)");
     opt("--header-timeout-ms", s.header_timeout_ms, "IMGPIPE_HEADER_TIMEOUT_MS", "request headers must arrive within this");
     opt("--body-idle-timeout-ms", s.body_idle_timeout_ms, "IMGPIPE_BODY_IDLE_TIMEOUT_MS", "a stalled request body is cut after this");
@@ -207,6 +208,10 @@ void validate(const Config& c) {
     if (!c.storage.uri.empty() && (c.storage.s3.access_key.empty() || c.storage.s3.secret_key.empty())) {
         throw std::invalid_argument("S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
     }
+    if (c.storage.variants_max_bytes > 0 && (!c.storage.uri.empty() || !c.cluster.nats_url.empty())) {
+        // The recency of variants is kept in the memory of the one process that serves them.
+        throw std::invalid_argument("variants-max-bytes works on local storage in one process (not with S3 or --nats)");
+    }
     positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
     positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
     range(c.storage.s3.attempts, 1, 20, "s3-attempts");
@@ -240,6 +245,7 @@ nlohmann::json to_json(const Config& c) {
           {"max_redirects", c.fetch.max_redirects}}},
         {"storage",
          {{"data_dir", c.storage.data_dir}, {"uri", c.storage.uri},
+          {"variants_max_bytes", c.storage.variants_max_bytes},
           {"s3",
            {{"bucket", c.storage.s3.bucket}, {"prefix", c.storage.s3.prefix},
             {"endpoint", c.storage.s3.endpoint}, {"region", c.storage.s3.region},

@@ -66,6 +66,9 @@ struct StorageConfig {
     std::string uri;                 // empty: local disk; "s3://bucket[/prefix]": S3
     std::string s3_addressing;       // "path" or "virtual"; empty: path with an endpoint
     S3Config s3;                     // bucket and prefix come from `uri`
+    // Local disk, one process: variants (recomputable; never originals or mipmaps) are kept under
+    // this many bytes, least recently used out first. 0: no cap.
+    uint64_t variants_max_bytes = 0;
 };
 
 struct SigningConfig {

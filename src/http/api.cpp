@@ -498,7 +498,19 @@ awaitable<Response> Api::bytes(Request request) {
         throw Error(ErrorCode::forbidden, "this server serves images through signed links only");
     }
     bool negotiated = false;
-    const auto result = co_await resolve(route, signed_link, req, negotiated);
+    auto result = co_await resolve(route, signed_link, req, negotiated);
+    const bool not_modified = etag_matches(req.if_none_match, result.info.etag);
+    std::unique_ptr<BlobReader> blob;
+    if (!not_modified) {
+        blob = co_await storage_call([this, &result] { return storage_.open(result.info.id); });
+        if (!blob && !route.chain.empty()) {
+            // Removed since it was found: a variant evicted by --variants-max-bytes is made again
+            // (a deleted image answers 404 from resolve).
+            result = co_await resolve(route, signed_link, req, negotiated);
+            blob = co_await storage_call([this, &result] { return storage_.open(result.info.id); });
+        }
+        if (!blob) throw Error(ErrorCode::not_found, "no image with this id");
+    }
     const ObjectInfo& info = result.info;
     Response r;
     r.outcome = outcome(result);
@@ -508,14 +520,13 @@ awaitable<Response> Api::bytes(Request request) {
     r.headers.emplace_back("Cache-Control", info.id.find('/') != std::string::npos
                                                 ? "public, max-age=31536000, immutable"
                                                 : "public, max-age=86400");
-    if (etag_matches(req.if_none_match, info.etag)) {
+    if (not_modified) {
         r.status = status::not_modified;
         r.content_type.clear();
         r.outcome = "not_modified";
         co_return r;
     }
-    r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });
-    if (!r.blob) throw Error(ErrorCode::not_found, "no image with this id");
+    r.blob = std::move(blob);
     r.blob_blocks = storage_.blocking();
     co_return r;
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -242,6 +243,87 @@ TEST(Lifecycle, TheListFollowsTheUploadKeyRule) {
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(http_get(open_server().url("/image/")).status, 200); // open, as its uploads are
     expect_error(http_get(open_server().url("/image/"), {}, "POST"), 405, "method_not_allowed");
+}
+
+// The bytes of the variants on disk (image and metadata files), what --variants-max-bytes caps;
+// `variants` receives how many there are.
+uintmax_t variant_bytes_on_disk(ServerProcess& s, size_t* variants = nullptr) {
+    uintmax_t total = 0;
+    size_t n = 0;
+    for (const auto& image : fs::directory_iterator(fs::path(s.data_dir()) / "objects")) {
+        for (const auto& file : fs::directory_iterator(image.path())) {
+            const std::string name = file.path().filename().string();
+            if (name.starts_with("original") || name.starts_with("mipmap")) continue;
+            total += fs::file_size(file.path());
+            n += file.path().extension() != ".json";
+        }
+    }
+    if (variants) *variants = n;
+    return total;
+}
+
+double metric(ServerProcess& s, const std::string& series) {
+    const std::string scrape = http_get(s.url("/metrics")).body;
+    const auto at = scrape.find("\n" + series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(scrape.substr(at + series.size() + 2));
+}
+
+TEST(Lifecycle, VariantsOverTheCapGoLeastRecentlyUsedFirstAndComeBackOnRequest) {
+    constexpr int kCap = 20000;
+    ServerProcess s({"--variants-max-bytes", std::to_string(kCap)});
+    s.start();
+    const std::string original = png(64, 48);
+    const std::string id = upload(s, original, "")["id"];
+    auto chain = [](int i) { return "scale:" + std::to_string(40 + i) + "x|convert:png"; };
+    // Each variant is ~4 KB: ten of them are twice the cap. Variant 0 is used after each new one,
+    // so it stays; variant 1 is never used again, so it goes.
+    std::vector<std::string> first_bytes;
+    for (int i = 0; i < 10; ++i) {
+        const auto r = http_get(s.url("/bytes/" + id + "/" + chain(i)));
+        ASSERT_EQ(r.status, 200) << r.body;
+        first_bytes.push_back(r.body);
+        if (i > 0) {
+            ASSERT_EQ(http_get(s.url("/bytes/" + id + "/" + chain(0))).status, 200);
+        }
+    }
+    size_t kept = 0;
+    const uintmax_t on_disk = variant_bytes_on_disk(s, &kept);
+    EXPECT_LE(on_disk, static_cast<uintmax_t>(kCap));
+    EXPECT_GT(on_disk, static_cast<uintmax_t>(kCap) / 2); // evicted down to the cap, not emptied
+    EXPECT_LT(kept, 10u);
+    EXPECT_EQ(metric(s, "imgpipe_variant_bytes"), static_cast<double>(on_disk));
+    EXPECT_EQ(metric(s, "imgpipe_variants_evicted_total"), static_cast<double>(10 - kept));
+    // The original is never evicted; the recently used variant is kept, the least recently used gone.
+    EXPECT_EQ(http_get(s.url("/bytes/" + id)).body, original);
+    EXPECT_EQ(http_get(s.url("/image/" + id + "/" + chain(0) + "/")).status, 200);
+    // An evicted variant is computed again on request, with the same pixels.
+    const auto again = http_get(s.url("/image/" + id + "/" + chain(1) + "/"));
+    EXPECT_EQ(again.status, 201) << again.body;
+    const auto bytes = http_get(s.url("/bytes/" + id + "/" + chain(1)));
+    ASSERT_EQ(bytes.status, 200);
+    const auto img = test::decode(bytes.body);
+    EXPECT_EQ(img.width(), 41);
+    EXPECT_EQ(test::psnr(img, test::decode(first_bytes[1])), std::numeric_limits<double>::infinity());
+    EXPECT_LE(variant_bytes_on_disk(s), static_cast<uintmax_t>(kCap));
+
+    // A restart rebuilds the index from the files; a lower cap evicts down to it at once.
+    s.stop();
+    ServerProcess smaller({"--variants-max-bytes", std::to_string(kCap / 2)}, s.data_dir());
+    smaller.start();
+    const uintmax_t after = variant_bytes_on_disk(smaller);
+    EXPECT_LE(after, static_cast<uintmax_t>(kCap / 2));
+    EXPECT_GT(after, 0u);
+    EXPECT_EQ(metric(smaller, "imgpipe_variant_bytes"), static_cast<double>(after));
+    EXPECT_EQ(http_get(smaller.url("/bytes/" + id)).body, original);
+
+    // Not with S3 or a cluster: refused at start.
+    int status = 0;
+    const std::string out = run_command(std::string(IMGPIPE_BINARY) +
+                                            " serve --variants-max-bytes 1000 --storage s3://bucket --aws-access-key-id k "
+                                            "--aws-secret-access-key s 2>&1",
+                                        &status);
+    EXPECT_NE(status, 0);
+    EXPECT_NE(out.find("variants-max-bytes"), std::string::npos) << out;
 }
 
 } // namespace

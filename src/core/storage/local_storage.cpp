@@ -5,6 +5,7 @@
 #include "core/ids.h"
 #include "core/text.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -59,8 +60,9 @@ private:
 
 } // namespace
 
-LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age)
-    : root_(std::move(root)), shared_(min_age.count() > 0) {
+LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age, uint64_t variants_max_bytes)
+    : root_(std::move(root)), shared_(min_age.count() > 0),
+      lru_(variants_max_bytes > 0 ? std::make_unique<VariantLru>(variants_max_bytes) : nullptr) {
     fs::create_directories(root_ / "objects");
     fs::create_directories(root_ / "tmp");
     const auto cutoff = fs::file_time_type::clock::now() - min_age;
@@ -91,6 +93,63 @@ LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age)
                 ++swept_.incomplete_objects;
             }
         }
+    }
+    if (lru_) index_variants();
+}
+
+namespace {
+
+// A variant of an image, as the cap counts them: not the original, not the mipmap.
+bool is_variant(const std::string& id) {
+    const auto slash = id.find('/');
+    return slash != std::string::npos && id.compare(slash + 1, std::string::npos, "mipmap") != 0;
+}
+
+} // namespace
+
+void LocalStorage::index_variants() {
+    struct Found {
+        std::string id;
+        uint64_t bytes;
+        int64_t last_use_ns;
+    };
+    std::vector<Found> found;
+    for (const auto& image : fs::directory_iterator(root_ / "objects")) {
+        const std::string uuid = image.path().filename().string();
+        if (!is_image_id(uuid)) continue;
+        for (const auto& file : fs::directory_iterator(image.path())) {
+            const std::string name = file.path().filename().string();
+            if (file.path().extension() == ".json" || name == "original" || name == "mipmap") continue;
+            struct stat blob {}, meta {};
+            const std::string meta_path = file.path().string() + ".json";
+            if (::stat(file.path().c_str(), &blob) != 0 || ::stat(meta_path.c_str(), &meta) != 0) continue;
+            // A hashed name (a long chain) keeps its id in the metadata only.
+            std::string id = uuid + "/" + percent_decode(name);
+            if (name.starts_with("h-")) {
+                std::ifstream in(meta_path);
+                const auto j = nlohmann::json::parse(in, nullptr, false);
+                if (j.is_discarded() || !j.contains("id")) continue;
+                id = j["id"].get<std::string>();
+            }
+            // Reads update atime (where the mount records it); a new file has only its mtime.
+            const auto ns = [](const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+            found.push_back(Found{std::move(id), static_cast<uint64_t>(blob.st_size + meta.st_size),
+                                  std::max(ns(blob.st_atim), ns(blob.st_mtim))});
+        }
+    }
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.last_use_ns < b.last_use_ns; });
+    for (const Found& f : found) lru_->add(f.id, f.bytes);
+    evict(); // the cap may have been lowered since the last run
+}
+
+void LocalStorage::used(const std::string& id) {
+    if (lru_ && is_variant(id)) lru_->touch(id);
+}
+
+void LocalStorage::evict() {
+    for (const std::string& id : lru_->take_over_cap()) {
+        remove(id);
+        ++evicted_;
     }
 }
 
@@ -130,7 +189,10 @@ std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
         epoch = epoch_;
         if (auto it = cache_.find(id); it != cache_.end()) {
             // Another process may have deleted it: a stat, still far cheaper than reading JSON.
-            if (!shared_ || ::access(meta.c_str(), F_OK) == 0) return it->second;
+            if (!shared_ || ::access(meta.c_str(), F_OK) == 0) {
+                used(id);
+                return it->second;
+            }
             cache_.erase(it);
         }
     }
@@ -139,6 +201,7 @@ std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
     try {
         ObjectInfo info = nlohmann::json::parse(in).get<ObjectInfo>();
         remember(info, epoch);
+        used(id);
         return info;
     } catch (const nlohmann::json::exception&) {
         return std::nullopt; // cannot happen for files we renamed into place whole
@@ -150,7 +213,8 @@ void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp) {
     const uint64_t epoch = cache_epoch();
     fs::create_directories(blob.parent_path());
     TempFile meta(temp_dir());
-    meta.write(nlohmann::json(info).dump());
+    const std::string meta_json = nlohmann::json(info).dump();
+    meta.write(meta_json);
     meta.sync_and_close();
     // Blob first, metadata last: head() sees an object only after both are in place.
     try {
@@ -166,6 +230,10 @@ void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp) {
     meta.release();
     fsync_dir(blob.parent_path());
     remember(info, epoch);
+    if (lru_ && is_variant(info.id)) {
+        lru_->add(info.id, info.content_length + meta_json.size());
+        evict();
+    }
 }
 
 void LocalStorage::put_file(const ObjectInfo& info, const fs::path& file) {
@@ -205,6 +273,7 @@ void LocalStorage::remove(const std::string& id) {
         cache_.erase(id);
         ++epoch_;
     }
+    if (lru_) lru_->erase(id);
     // Metadata first: the object stops being visible before its bytes go.
     fs::remove(blob.string() + ".json");
     fs::remove(blob);
@@ -225,6 +294,7 @@ size_t LocalStorage::remove_image(const std::string& uuid) {
         });
         ++epoch_;
     }
+    if (lru_) lru_->erase_image(uuid);
     if (ec == std::errc::no_such_file_or_directory) return 0;
     if (ec) throw fs::filesystem_error("cannot remove an image", dir, ec);
     fsync_dir(root_ / "objects");

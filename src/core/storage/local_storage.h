@@ -1,7 +1,9 @@
 #pragma once
 
 #include "core/storage/storage.h"
+#include "core/storage/variant_lru.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -23,8 +25,13 @@ public:
     // (cluster mode on one machine), where another process may be writing right now. A non-zero
     // min_age also means that: another process may delete images, so a metadata cache hit is
     // confirmed by a stat of its file.
+    // `variants_max_bytes` > 0 (one process only): variants, never originals or mipmaps, are kept
+    // under that many bytes (image and metadata files), the least recently used removed first.
+    // Serving a variant (head, open) counts as a use, in memory only: nothing is written on a hit.
+    // At start the order is rebuilt from the files' access and modification times.
     explicit LocalStorage(std::filesystem::path root,
-                          std::chrono::seconds min_age = std::chrono::seconds(0));
+                          std::chrono::seconds min_age = std::chrono::seconds(0),
+                          uint64_t variants_max_bytes = 0);
 
     struct Swept {
         size_t temp_files = 0;
@@ -50,11 +57,20 @@ public:
     // The blob path of an id (no check that it exists); throws Error(not_found) for a bad id.
     std::filesystem::path blob_path(const std::string& id) const;
 
+    // Under a variant cap (0 without one): the variants' bytes now, and how many it removed.
+    uint64_t variant_bytes() const { return lru_ ? lru_->bytes() : 0; }
+    uint64_t variants_evicted() const { return evicted_.load(); }
+
 private:
     void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp);
     // Caches `info` unless an image was removed since `epoch` (read before its file was).
     void remember(const ObjectInfo& info, uint64_t epoch);
     uint64_t cache_epoch();
+    // The variants on disk, into lru_ by last use (at start).
+    void index_variants();
+    // Under the cap: counts a use, or removes the least recently used variants over it.
+    void used(const std::string& id);
+    void evict();
 
     std::filesystem::path root_;
     Swept swept_;
@@ -67,6 +83,8 @@ private:
     std::mutex cache_mutex_;
     std::unordered_map<std::string, ObjectInfo> cache_;
     uint64_t epoch_ = 0;
+    std::unique_ptr<VariantLru> lru_; // with a variant cap only
+    std::atomic<uint64_t> evicted_{0};
 };
 
 } // namespace imgpipe
