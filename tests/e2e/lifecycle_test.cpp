@@ -2,6 +2,7 @@
 // stops being served, a delete racing a transform), the paged list of originals, and the cap on
 // variant bytes. One process, its servers started once (the functions below), one ctest entry.
 #include "e2e/harness.h"
+#include "support/s3_servers.h"
 #include "support/test_images.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <future>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace imgpipe::e2e {
@@ -243,6 +245,40 @@ TEST(Lifecycle, TheListFollowsTheUploadKeyRule) {
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(http_get(open_server().url("/image/")).status, 200); // open, as its uploads are
     expect_error(http_get(open_server().url("/image/"), {}, "POST"), 405, "method_not_allowed");
+}
+
+TEST(Lifecycle, OnS3ADeleteRemovesEveryKeyOfTheImageAndTheListPages) {
+    const test::S3Server bucket = test::s3_server("open");
+    const std::string prefix = "lifecycle-" + std::to_string(::getpid()) + "/";
+    ServerProcess s({"--allow-delete", "--storage", "s3://" + bucket.bucket + "/" + prefix, "--s3-endpoint",
+                     bucket.endpoint, "--aws-access-key-id", bucket.key, "--aws-secret-access-key", bucket.secret});
+    s.start();
+    const std::string id = upload(s, big_jpeg(1800, 1200), "")["id"]; // with a mipmap
+    const std::string other = upload(s, png(30, 20), "")["id"];
+    ASSERT_EQ(http_get(s.url("/image/" + id + "/rotate:90/")).status, 201);
+    ASSERT_EQ(http_get(s.url("/image/" + id + "/grayscale/")).status, 201);
+
+    const auto page = http_get(s.url("/image/?limit=1")).json();
+    ASSERT_EQ(page["images"].size(), 1u);
+    EXPECT_EQ(page["images"][0]["id"], std::min(id, other));
+    EXPECT_EQ(page["next"], std::min(id, other));
+    const auto rest = http_get(s.url("/image/?after=" + std::string(page["next"]))).json();
+    ASSERT_EQ(rest["images"].size(), 1u);
+    EXPECT_EQ(rest["images"][0]["id"], std::max(id, other));
+    EXPECT_EQ(rest["images"][0]["content_type"], id < other ? "image/png" : "image/jpeg");
+    EXPECT_FALSE(rest.contains("next"));
+
+    EXPECT_EQ(del(s, "/image/" + id + "/grayscale/", "").status, 204);
+    EXPECT_EQ(http_get(s.url("/image/" + id + "/rotate:90/")).status, 200); // the other variant stays
+    EXPECT_EQ(del(s, "/image/" + id + "/", "").status, 204);
+    expect_error(http_get(s.url("/bytes/" + id + "/rotate:90")), 404, "not_found");
+    expect_error(del(s, "/image/" + id + "/", ""), 404, "not_found");
+    EXPECT_EQ(http_get(s.url("/image/")).json()["images"].size(), 1u);
+    // In the bucket (boto3's listing, not ours): only the other image.
+    std::istringstream lines(test::s3_tool("open", "list '" + prefix + "'"));
+    std::set<std::string> keys;
+    for (std::string key; std::getline(lines, key);) keys.insert(key);
+    EXPECT_EQ(keys, std::set<std::string>{prefix + other});
 }
 
 // The bytes of the variants on disk (image and metadata files), what --variants-max-bytes caps;
