@@ -342,7 +342,7 @@ PLAIN_PORT=$CL_PORT
 cl_spawn plain 2 "$CL_DIR/plain/log" "$CL_IMGPIPE" serve --host 127.0.0.1 --port "$PLAIN_PORT" \
     --data "$CL_DIR/plain" --workers 1 --queue 256 ${PLAIN_STORAGE_ARGS[@]+"${PLAIN_STORAGE_ARGS[@]}"}
 PLAIN_PID=$CL_LAST_PID
-cl_wait_ready plain "$PLAIN_PID" 60 cl_log_has "$CL_DIR/plain/log" "imgpipe listening on http://127.0.0.1:$PLAIN_PORT" || exit 1
+cl_wait_ready plain "$PLAIN_PID" 60 cl_log_has "$CL_DIR/plain/log" "listening on http://127.0.0.1:$PLAIN_PORT" || exit 1
 SMALL_ID=$(upload "$PLAIN_PORT" "$IMG/small.jpg") || exit 1
 PLAIN_P50=$(latency "$PLAIN_PORT" "$SMALL_ID")
 log "  p50 of a cheap new variant at concurrency 1: $PLAIN_P50 ms"

@@ -310,7 +310,7 @@ cl_start_api() {
     cl_common_args
     cl_spawn "$name" 2 "$dir/log" "$CL_IMGPIPE" serve --host 127.0.0.1 --port "$port" --data "${CL_SHARED_DATA:-$dir}" \
         "${CL_ARGS[@]}" "$@"
-    cl_wait_ready "$name" "$CL_LAST_PID" 60 cl_log_has "$dir/log" "imgpipe listening on http://127.0.0.1:$port" ||
+    cl_wait_ready "$name" "$CL_LAST_PID" 60 cl_log_has "$dir/log" "listening on http://127.0.0.1:$port" ||
         return 1
     CL_LAST_PORT=$port
     CL_INFO+=("$(printf '%-13s' "$name") pid $CL_LAST_PID  http://127.0.0.1:$port  log $dir/log")

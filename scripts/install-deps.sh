@@ -10,6 +10,7 @@ packages=(
     clang-14 libclang-rt-14-dev util-linux
     libnats-dev nats-server
     chromium prometheus
+    systemd # systemd-analyze verify checks the example unit (tests/cli)
 )
 # Node.js and npm for the browser and OpenAPI tests: Debian's, unless the machine has its own.
 command -v npm > /dev/null || packages+=(nodejs npm)

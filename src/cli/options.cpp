@@ -3,6 +3,8 @@
 #include "core/access.h"
 #include "core/fetch/address_policy.h"
 #include "core/presets.h"
+#include "http/cors.h"
+#include "http/links.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -20,9 +22,11 @@ void option(CLI::App& app, const std::string& flag, T& field, const std::string&
             const std::string& help) {
     auto* o = app.add_option(flag, field, help)->envname(env);
     if constexpr (std::is_same_v<T, bool>) {
-        // A bare flag takes default_str as its value; the help shows the real default.
+        // A bare flag takes default_str as its value; the help shows the real default (and the
+        // variable, which a custom option text would otherwise leave out).
         o->expected(0, 1)->default_str("true")->option_text(std::string("[true|false] (default ") +
-                                                             (field ? "true" : "false") + ")");
+                                                             (field ? "true" : "false") + ") (Env:" +
+                                                             env + ")");
     } else {
         o->capture_default_str();
     }
@@ -99,7 +103,9 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
     opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
     opt("--variants-max-bytes", c.storage.variants_max_bytes, "IMGPIPE_VARIANTS_MAX_BYTES", "local disk: keep variants under this many bytes, least recently used out first (0: no cap)");
-    opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` (default: http://<Host header>)");
+    opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` and Location, e.g. https://img.example.com/base/ (default: from the request's Host)");
+    opt("--cors-origins", s.cors_origins, "IMGPIPE_CORS_ORIGINS", "origins whose pages may call the API from a browser: 'https://app.example.com, http://localhost:3000' or '*' (default: none)");
+    opt("--trust-proxy", s.trust_proxy, "IMGPIPE_TRUST_PROXY", "links from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets both)");
     opt("--header-timeout-ms", s.header_timeout_ms, "IMGPIPE_HEADER_TIMEOUT_MS", "request headers must arrive within this");
     opt("--body-idle-timeout-ms", s.body_idle_timeout_ms, "IMGPIPE_BODY_IDLE_TIMEOUT_MS", "a stalled request body is cut after this");
     opt("--body-timeout-ms", s.body_timeout_ms, "IMGPIPE_BODY_TIMEOUT_MS", "a whole request body must arrive within this");
@@ -162,6 +168,8 @@ void validate(const Config& c) {
         }
     };
     positive(c.server.io_threads, "io-threads");
+    http::check_public_url(c.server.public_url);
+    http::Cors{c.server.cors_origins}; // throws naming a bad origin
     positive(c.server.header_timeout_ms, "header-timeout-ms");
     positive(c.server.body_idle_timeout_ms, "body-idle-timeout-ms");
     positive(c.server.body_timeout_ms, "body-timeout-ms");
@@ -215,12 +223,8 @@ void validate(const Config& c) {
     positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
     positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
     range(c.storage.s3.attempts, 1, 20, "s3-attempts");
-    if (!c.signing.secret.empty() && c.signing.secret.size() < 16) {
-        throw std::invalid_argument("secret must be at least 16 characters");
-    }
-    if (!c.access.transform_key.empty() && c.access.transform_key.size() < 16) {
-        throw std::invalid_argument("transform-key must be at least 16 characters");
-    }
+    if (!c.signing.secret.empty()) check_key_length("secret", c.signing.secret);
+    if (!c.access.transform_key.empty()) check_key_length("transform-key", c.access.transform_key);
     Presets(c.presets, c.limits.max_ops); // throws naming the bad preset
 }
 
@@ -228,7 +232,9 @@ nlohmann::json to_json(const Config& c) {
     return {
         {"server",
          {{"host", c.server.host}, {"port", c.server.port}, {"io_threads", c.server.io_threads},
-          {"public_url", c.server.public_url}, {"header_timeout_ms", c.server.header_timeout_ms},
+          {"public_url", c.server.public_url}, {"trust_proxy", c.server.trust_proxy},
+          {"cors_origins", c.server.cors_origins},
+          {"header_timeout_ms", c.server.header_timeout_ms},
           {"body_idle_timeout_ms", c.server.body_idle_timeout_ms},
           {"body_timeout_ms", c.server.body_timeout_ms},
           {"write_timeout_ms", c.server.write_timeout_ms},

@@ -17,7 +17,10 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <string>
+#include <utility>
 
 namespace imgpipe::cli {
 
@@ -26,6 +29,32 @@ namespace {
 // a slow remote server never holds an image worker or an I/O thread.
 constexpr int kBlockingThreads = 8;
 constexpr int kBlockingQueue = 64;
+
+// The one line a person reads at start, on stdout: which imgpipe, where its images live, who may
+// upload and transform, where links may lead, and where to go. The URL ends the line: tests and
+// scripts wait for "listening on" and read the port after the last ':'.
+std::string startup_line(const Config& c, const std::string& url) {
+    namespace fs = std::filesystem;
+    std::string storage =
+        c.storage.uri.empty() ? "local " + fs::absolute(c.storage.data_dir).lexically_normal().string()
+                              : c.storage.uri;
+    if (!c.cluster.nats_url.empty()) {
+        storage += " (image work on cluster '" + c.cluster.name + "' at " + c.cluster.nats_url + ")";
+    }
+    const std::string uploads =
+        c.access.keys.empty() ? "open (no API keys)"
+                              : "need an API key (" + std::to_string(c.access.keys.size()) + " set)";
+    std::string transforms =
+        c.access.transform_key.empty() ? "unsigned" : "need ?sig= (see imgpipe sign)";
+    if (c.presets.presets_only) transforms += ", presets only";
+    std::string links = c.fetch.allow_private_networks ? "may reach private networks"
+                                                       : "public addresses only";
+    if (!c.fetch.allow_private_networks && !c.fetch.allowed_networks.empty()) {
+        links += " and " + c.fetch.allowed_networks;
+    }
+    return "imgpipe " IMGPIPE_VERSION ": storage " + storage + "; uploads " + uploads +
+           "; transforms " + transforms + "; links " + links + "; listening on " + url;
+}
 } // namespace
 
 int serve(const Config& config, bool print_config) {
@@ -39,6 +68,8 @@ int serve(const Config& config, bool print_config) {
         // First: the components below count into it from their construction on.
         Metrics metrics;
         register_process_metrics(metrics);
+        // Then listening: a taken port ends the start before anything is created on disk.
+        http::Listener listener(config.server);
         const std::unique_ptr<Storage> chosen = open_storage(config);
         const std::unique_ptr<Storage> metered = meter_storage(*chosen, config, metrics);
         Storage& storage = *metered;
@@ -75,7 +106,7 @@ int serve(const Config& config, bool print_config) {
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
-        http::Server server(api, config, metrics);
+        http::Server server(api, config, metrics, std::move(listener));
         spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
                      clustered ? "image work on the workers of cluster '" + names.name() + "' at " +
@@ -85,6 +116,7 @@ int serve(const Config& config, bool print_config) {
                                      std::to_string(config.workers.queue),
                      access.api_keys.enabled() ? "need an API key" : "open to all",
                      access.transforms.enabled() ? "need a signature" : "open to all");
+        std::cout << startup_line(config, server.url()) << std::endl;
         server.run();
         // Jobs still running post their results to the server's io_context: let them finish
         // while it exists.

@@ -8,13 +8,20 @@
 #include "http/router.h"
 
 #include <iostream>
+#include <stdexcept>
 
 namespace imgpipe::cli {
 
 int sign(const SignArgs& args) {
-    if (args.key.size() < 16) {
-        std::cerr << "imgpipe sign: the transform key (--transform-key or IMGPIPE_TRANSFORM_KEY) must be "
-                     "at least 16 characters\n";
+    if (args.key.empty()) {
+        std::cerr << "imgpipe sign: the transform key is missing: give the server's key with "
+                     "--transform-key or IMGPIPE_TRANSFORM_KEY\n";
+        return 2;
+    }
+    try {
+        check_key_length("transform-key", args.key);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "imgpipe: " << e.what() << "\n"; // word for word as serve refuses the key
         return 2;
     }
     try {

@@ -33,6 +33,24 @@ std::optional<Format> format_of_output(const std::string& output) {
                                             ".avif, or add a convert op");
 }
 
+// The input is named in the message: on the command line the path is the user's own. A missing
+// file is not_found, as an unknown id is in the API; what exists but cannot be read is bad_request.
+void check_input(const std::string& input) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status status = fs::status(input, ec);
+    if (status.type() == fs::file_type::not_found) {
+        throw Error(ErrorCode::not_found, input + ": no such file");
+    }
+    if (ec) throw Error(ErrorCode::bad_request, input + ": " + ec.message());
+    if (!fs::is_regular_file(status)) {
+        throw Error(ErrorCode::bad_request, input + ": not a regular file");
+    }
+    if (!std::ifstream(input, std::ios::binary)) {
+        throw Error(ErrorCode::bad_request, input + ": cannot be read (" + std::strerror(errno) + ")");
+    }
+}
+
 // Writes the whole file or nothing: a failed write removes what it had begun.
 void write_output(const std::string& output, const std::string& bytes) {
     if (output == "-") {
@@ -42,13 +60,14 @@ void write_output(const std::string& output, const std::string& bytes) {
         return;
     }
     std::ofstream file(output, std::ios::binary | std::ios::trunc);
+    const bool opened = file.is_open(); // else what is there (a directory, say) is not ours to remove
     if (file) file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (file) file.close();
     if (!file) {
         const std::string why = std::strerror(errno);
         std::error_code ignored;
-        std::filesystem::remove(output, ignored);
-        throw Error(ErrorCode::bad_request, "cannot write the output file: " + why);
+        if (opened) std::filesystem::remove(output, ignored);
+        throw Error(ErrorCode::bad_request, "cannot write the output file " + output + ": " + why);
     }
 }
 
@@ -56,9 +75,7 @@ void write_output(const std::string& output, const std::string& bytes) {
 
 int transform(const Config& config, const TransformArgs& args) {
     try {
-        if (!std::filesystem::is_regular_file(args.input)) {
-            throw Error(ErrorCode::not_found, "the input file does not exist or is not a regular file");
-        }
+        check_input(args.input);
         Chain chain = parse_chain({args.chain}, config.limits.max_ops);
         const bool converts = std::any_of(chain.ops.begin(), chain.ops.end(), is<Convert>);
         const std::optional<Format> named = converts ? std::nullopt : format_of_output(args.output);

@@ -51,6 +51,11 @@ std::unique_ptr<BlobReader> CachedStorage::open(const std::string& id) {
     return store_.open(id);
 }
 
+std::unique_ptr<BlobReader> CachedStorage::open_range(const std::string& id, uint64_t first, uint64_t length) {
+    ++get_;
+    return store_.open_range(id, first, length);
+}
+
 void CachedStorage::remove(const std::string& id) {
     ++remove_;
     store_.remove(id);

@@ -25,6 +25,7 @@ public:
     void put_file(const ObjectInfo& info, const std::filesystem::path& file) override;
     void put_bytes(const ObjectInfo& info, std::string_view bytes) override;
     std::unique_ptr<BlobReader> open(const std::string& id) override;
+    std::unique_ptr<BlobReader> open_range(const std::string& id, uint64_t first, uint64_t length) override;
     LocalFile local_file(const std::string& id) override;
     std::filesystem::path temp_dir() const override { return store_.temp_dir(); }
     bool blocking() const override { return store_.blocking(); }

@@ -11,17 +11,20 @@
 namespace imgpipe {
 
 namespace {
-constexpr size_t kMinKeyLength = 16;
-
 void add_key(std::vector<std::string>& keys, std::string_view key) {
     key = trim(key);
     if (key.empty()) return;
-    if (key.size() < kMinKeyLength) {
-        throw std::invalid_argument("API keys must be at least 16 characters");
-    }
+    check_key_length("API keys", key);
     keys.emplace_back(key);
 }
 } // namespace
+
+void check_key_length(std::string_view name, std::string_view key) {
+    if (key.size() < kMinKeyLength) {
+        throw std::invalid_argument(std::string(name) + " must be at least " +
+                                    std::to_string(kMinKeyLength) + " characters");
+    }
+}
 
 ApiKeys::ApiKeys(const std::vector<std::string>& keys) {
     unsigned char raw[32];

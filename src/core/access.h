@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,13 @@ struct Access {
     ApiKeys api_keys;
     TransformSigner transforms;
 };
+
+// Every key (API keys, --transform-key, --secret) has at least this many characters: a short one
+// could be guessed offline from a single signed URL.
+constexpr size_t kMinKeyLength = 16;
+// Throws std::invalid_argument("<name> must be at least 16 characters") for a shorter key. One
+// check, so that serve, --print-config and sign refuse a key in the same words.
+void check_key_length(std::string_view name, std::string_view key);
 
 // "k1, k2" and a file of one key per line ('#' starts a comment) -> the keys. Throws
 // std::invalid_argument for a key shorter than 16 characters or an unreadable file.

@@ -17,7 +17,9 @@ struct ServerConfig {
     std::string host = "127.0.0.1";
     uint16_t port = 8000;
     int io_threads = 2;            // threads that parse, route and write (never decode images)
-    std::string public_url;        // base of the links in `url`; empty: http://<Host header>
+    std::string public_url;        // base of the links in `url` and Location; empty: from the request
+    bool trust_proxy = false;      // links from X-Forwarded-Proto/-Host (set only behind a proxy that sets them)
+    std::string cors_origins;      // "https://a.example, https://b.example" or "*": browsers there may call; empty: none
     int header_timeout_ms = 10000; // whole request header must arrive within this
     int body_idle_timeout_ms = 15000; // a body read that makes no progress for this long is cut
     int body_timeout_ms = 300000;     // a whole request body must arrive within this

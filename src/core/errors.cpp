@@ -14,6 +14,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::forbidden: return "forbidden";
     case ErrorCode::not_found: return "not_found";
     case ErrorCode::method_not_allowed: return "method_not_allowed";
+    case ErrorCode::range_not_satisfiable: return "range_not_satisfiable";
     case ErrorCode::payload_too_large: return "payload_too_large";
     case ErrorCode::image_too_large: return "image_too_large";
     case ErrorCode::output_too_large: return "output_too_large";

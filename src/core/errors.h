@@ -19,6 +19,7 @@ enum class ErrorCode {
     forbidden,         // bad or expired signature, or a transform without its signature
     not_found,         // unknown id or route
     method_not_allowed,
+    range_not_satisfiable, // a Range of /bytes/ that starts beyond the end of the image
     payload_too_large, // request body over the upload limit
     image_too_large,   // source pixels over the limit
     output_too_large,  // a chain that would produce an image over the output limits

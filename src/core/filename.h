@@ -6,8 +6,9 @@
 namespace imgpipe {
 
 // A client-supplied file name made safe to store and echo in JSON and headers: control bytes
-// (CR/LF included), path separators and quotes removed, at most 255 bytes, "image" if nothing is
-// left. The name is never used as a path.
+// (CR/LF included), path separators and quotes removed, bytes that are not UTF-8 replaced by U+FFFD,
+// at most 255 bytes of whole characters, "image" if nothing is left. The name is never used as a
+// path.
 std::string sanitize_filename(std::string_view name);
 
 } // namespace imgpipe

@@ -8,6 +8,7 @@
 #include "core/text.h"
 #include "http/assets.h"
 #include "http/error_response.h"
+#include "http/range.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -230,8 +231,6 @@ awaitable<Response> Api::asset(Request req) {
 }
 
 Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& req) const {
-    const std::string base =
-        !config_.server.public_url.empty() ? config_.server.public_url : "http://" + req.host;
     std::string url;
     if (auto presigned = storage_.presigned_url(info, config_.signing.url_expiry_s)) {
         url = *presigned; // straight from the bucket, as the original service did
@@ -239,7 +238,7 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
         const std::string path = "/bytes/" + info.id;
         const std::string signed_path = signer_.sign(path, unix_now() + config_.signing.url_expiry_s);
         // The signature covers the decoded path; the link carries it percent-encoded.
-        url = base + "/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size());
+        url = req.links.absolute("/bytes/" + encode_id_for_url(info.id) + signed_path.substr(path.size()));
     }
     nlohmann::json j = info;
     j["url"] = url;
@@ -247,6 +246,24 @@ Response Api::object_json(const ObjectInfo& info, status st, const RequestInfo& 
     r.status = st;
     r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
+}
+
+std::string Api::location_of(const ObjectInfo& info, const RequestInfo& req) const {
+    std::string path = "/image/" + encode_id_for_url(info.id) + "/";
+    // With signed transforms the link must carry its signature to be followed; the stored chain is
+    // canonical, so it is the signed subject as it will be parsed again.
+    const ObjectId id = parse_object_id(info.id);
+    if (!id.chain.empty() && access_.transforms.enabled()) {
+        path += "?sig=" + access_.transforms.sign(id.uuid, id.chain);
+    }
+    return req.links.location(path);
+}
+
+std::string Api::as_requested(const Route& route, const RequestInfo& req) const {
+    std::string path = "/image/" + route.id + "/";
+    for (const auto& segment : route.chain) path += percent_encode(segment, "-_.~:,") + "/";
+    if (!route.sig.empty()) path += "?sig=" + route.sig;
+    return req.links.location(path);
 }
 
 awaitable<Response> Api::upload(Request req) {
@@ -259,7 +276,7 @@ awaitable<Response> Api::store(std::unique_ptr<Spool> file, std::string filename
     uploads_.inc();
     Response r = object_json(info, status::created, req);
     r.outcome = "created";
-    r.headers.emplace_back("Location", "/image/" + info.id + "/");
+    r.headers.emplace_back("Location", location_of(info, req));
     // Started now, run after this answer is on its way: the 201 never waits for them.
     if (!presets_.eager().empty()) {
         boost::asio::co_spawn(co_await boost::asio::this_coro::executor, eager(info), boost::asio::detached);
@@ -409,6 +426,10 @@ awaitable<Response> Api::image(Request request) {
     const auto result = co_await resolve(route, false, req, negotiated);
     Response r = object_json(result.info, result.created ? status::created : status::ok, req);
     r.outcome = outcome(result);
+    if (result.created) {
+        r.headers.emplace_back("Location",
+                               presets_.only() ? as_requested(route, req) : location_of(result.info, req));
+    }
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
     co_return r;
 }
@@ -498,19 +519,7 @@ awaitable<Response> Api::bytes(Request request) {
         throw Error(ErrorCode::forbidden, "this server serves images through signed links only");
     }
     bool negotiated = false;
-    auto result = co_await resolve(route, signed_link, req, negotiated);
-    const bool not_modified = etag_matches(req.if_none_match, result.info.etag);
-    std::unique_ptr<BlobReader> blob;
-    if (!not_modified) {
-        blob = co_await storage_call([this, &result] { return storage_.open(result.info.id); });
-        if (!blob && !route.chain.empty()) {
-            // Removed since it was found: a variant evicted by --variants-max-bytes is made again
-            // (a deleted image answers 404 from resolve).
-            result = co_await resolve(route, signed_link, req, negotiated);
-            blob = co_await storage_call([this, &result] { return storage_.open(result.info.id); });
-        }
-        if (!blob) throw Error(ErrorCode::not_found, "no image with this id");
-    }
+    const auto result = co_await resolve(route, signed_link, req, negotiated);
     const ObjectInfo& info = result.info;
     Response r;
     r.outcome = outcome(result);
@@ -520,13 +529,36 @@ awaitable<Response> Api::bytes(Request request) {
     r.headers.emplace_back("Cache-Control", info.id.find('/') != std::string::npos
                                                 ? "public, max-age=31536000, immutable"
                                                 : "public, max-age=86400");
-    if (not_modified) {
+    r.headers.emplace_back("Accept-Ranges", "bytes");
+    // If-None-Match first, then Range (RFC 9110 13.2.2).
+    if (etag_matches(req.if_none_match, info.etag)) {
         r.status = status::not_modified;
         r.content_type.clear();
         r.outcome = "not_modified";
         co_return r;
     }
-    r.blob = std::move(blob);
+    const uint64_t size = info.content_length;
+    const RangeAnswer range =
+        if_range_holds(req.if_range, info.etag) ? answer_range(req.range, size) : RangeAnswer{};
+    if (range.kind == RangeAnswer::unsatisfiable) {
+        Response e = error(Error(ErrorCode::range_not_satisfiable,
+                                 "the range is outside the image's " + std::to_string(size) + " bytes"),
+                           req.request_id);
+        e.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+        e.headers.emplace_back("Accept-Ranges", "bytes");
+        co_return e;
+    }
+    if (range.kind == RangeAnswer::part) {
+        r.status = status::partial_content;
+        r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                    std::to_string(range.first + range.length - 1) + "/" +
+                                                    std::to_string(size));
+        r.blob = co_await storage_call(
+            [this, &info, &range] { return storage_.open_range(info.id, range.first, range.length); });
+    } else {
+        r.blob = co_await storage_call([this, &info] { return storage_.open(info.id); });
+    }
+    if (!r.blob) throw Error(ErrorCode::not_found, "no image with this id");
     r.blob_blocks = storage_.blocking();
     co_return r;
 }

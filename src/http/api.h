@@ -9,6 +9,7 @@
 #include "core/signing.h"
 #include "core/storage/storage.h"
 #include "http/coalescer.h"
+#include "http/links.h"
 #include "http/router.h"
 #include "work/image_work.h"
 #include "work/worker_pool.h"
@@ -39,9 +40,12 @@ struct Response {
 
 // What handlers need to know about the request besides the route.
 struct RequestInfo {
-    std::string host;          // Host header, for absolute links
+    Links links;               // where the answer's links point
     std::string if_none_match; // for 304
     std::string accept;        // for convert:auto (core/ops/negotiate.h)
+    std::string range;         // Range and If-Range, for /bytes/
+    std::string if_range;
+    std::string request_id;    // for error answers a handler builds itself
 };
 
 // A request as a handler gets it: the session has matched the route and read the body the route's
@@ -130,6 +134,10 @@ private:
     boost::asio::awaitable<std::invoke_result_t<F>> storage_call(F fn);
     Response object_json(const ObjectInfo& info, boost::beast::http::status status,
                          const RequestInfo& req) const;
+    // The Location of a 201: the JSON route of the object (signed when transforms need it).
+    std::string location_of(const ObjectInfo& info, const RequestInfo& req) const;
+    // The Location under --presets-only, where only preset names are served: the route as asked.
+    std::string as_requested(const Route& route, const RequestInfo& req) const;
 
     ImageWork& work_;
     Storage& storage_;

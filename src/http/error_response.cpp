@@ -18,6 +18,7 @@ status status_of(ErrorCode code) {
     case ErrorCode::forbidden: return status::forbidden;
     case ErrorCode::not_found: return status::not_found;
     case ErrorCode::method_not_allowed: return status::method_not_allowed;
+    case ErrorCode::range_not_satisfiable: return status::range_not_satisfiable;
     case ErrorCode::payload_too_large: return status::payload_too_large;
     case ErrorCode::image_too_large: return status::payload_too_large;
     case ErrorCode::output_too_large: return status::payload_too_large;

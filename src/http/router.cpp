@@ -68,6 +68,16 @@ bool match(std::string_view pattern, const std::vector<std::string_view>& parts,
     return true;
 }
 
+// The path of a request target; throws for one too long or not starting with '/'.
+std::string_view path_of(std::string_view target) {
+    if (target.size() > kMaxTarget) {
+        throw Error(ErrorCode::uri_too_long,
+                    "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
+    }
+    if (target.empty() || target[0] != '/') throw Error(ErrorCode::not_found, "no such route");
+    return target.substr(0, target.find('?'));
+}
+
 } // namespace
 
 std::optional<std::string> query_value(std::string_view query, std::string_view name) {
@@ -86,14 +96,8 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
 
 Route route(std::string_view method, std::string_view target, std::string& allow,
             const RouteSpec** path_match) {
-    if (target.size() > kMaxTarget) {
-        throw Error(ErrorCode::uri_too_long,
-                    "the request target is longer than " + std::to_string(kMaxTarget) + " bytes");
-    }
-    if (target.empty() || target[0] != '/') throw Error(ErrorCode::not_found, "no such route");
-    const auto q = target.find('?');
-    const std::string_view raw_path = target.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+    const std::string_view raw_path = path_of(target);
+    const std::string_view query = raw_path.size() == target.size() ? "" : target.substr(raw_path.size() + 1);
     const auto parts = split_path(raw_path);
 
     // The first route whose path and method match decides (literal paths come before patterns). A
@@ -127,6 +131,21 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         throw Error(ErrorCode::method_not_allowed, std::string(method) + " is not allowed here; use " + allow);
     }
     throw Error(ErrorCode::not_found, "no such route");
+}
+
+const RouteSpec& route_of_path(std::string_view target, std::string* methods) {
+    const auto parts = split_path(path_of(target));
+    const RouteSpec* first = nullptr;
+    for (const RouteSpec& spec : routes()) {
+        Route r;
+        if (!match(spec.pattern, parts, r)) continue;
+        if (!first) first = &spec;
+        if (spec.pattern != first->pattern) break;
+        if (!methods) return spec;
+        *methods += (methods->empty() ? "" : ", ") + std::string(spec.methods);
+    }
+    if (!first) throw Error(ErrorCode::not_found, "no such route");
+    return *first;
 }
 
 } // namespace imgpipe::http

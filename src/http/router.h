@@ -67,4 +67,9 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
 Route route(std::string_view method, std::string_view target, std::string& allow,
             const RouteSpec** path_match = nullptr);
 
+// The first route whose path matches `target`, whatever the method (for OPTIONS), and in `*methods`
+// (when given) the methods of all the routes of that path. Throws as route() does for an unknown
+// path or a target that is too long.
+const RouteSpec& route_of_path(std::string_view target, std::string* methods = nullptr);
+
 } // namespace imgpipe::http

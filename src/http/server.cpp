@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -18,23 +17,16 @@ namespace imgpipe::http {
 namespace net = boost::asio;
 using net::ip::tcp;
 
-Server::Server(Api& api, const Config& config, Metrics& metrics)
-    : api_(api), config_(config), ioc_(config.server.io_threads), acceptor_(ioc_),
-      signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {
-    const tcp::endpoint endpoint{net::ip::make_address(config.server.host), config.server.port};
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(net::socket_base::reuse_address(true));
-    acceptor_.bind(endpoint);
-    acceptor_.listen(net::socket_base::max_listen_connections);
-}
+Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
+    : api_(api), config_(config), url_(listener.url()), cors_(config.server.cors_origins),
+      ioc_(config.server.io_threads), acceptor_(ioc_, listener.protocol(), listener.release()),
+      signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {}
 
 void Server::run() {
     net::co_spawn(ioc_, accept_loop(), net::detached);
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
-    // Tests and scripts wait for this line (the port is real even when 0 was asked for).
-    std::cout << "imgpipe listening on http://" << config_.server.host << ":" << port() << std::endl;
     std::vector<std::thread> threads;
     for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
     ioc_.run();
@@ -52,7 +44,7 @@ net::awaitable<void> Server::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api_, config_, stopping_, observer_);
+        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_, observer_);
         {
             std::lock_guard lock(mutex_);
             sessions_.insert(session);

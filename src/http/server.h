@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/api.h"
+#include "http/listener.h"
 #include "http/session.h"
 
 #include <utility>
@@ -13,16 +14,17 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 
 namespace imgpipe::http {
 
-// Accepts connections and runs one Session per connection on `io_threads` threads. SIGINT and
+// Accepts connections on `listener` and runs one Session per connection on `io_threads` threads. SIGINT and
 // SIGTERM stop accepting, close idle connections, let requests in flight finish within
 // shutdown_grace_ms, then return from run().
 class Server {
 public:
-    Server(Api& api, const Config& config, Metrics& metrics);
-    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    Server(Api& api, const Config& config, Metrics& metrics, Listener listener);
+    const std::string& url() const { return url_; } // Listener::url()
     void run();
 
 private:
@@ -32,6 +34,8 @@ private:
 
     Api& api_;
     const Config& config_;
+    std::string url_;
+    const Cors cors_;
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;

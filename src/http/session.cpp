@@ -35,16 +35,6 @@ constexpr size_t kMaxSmallBody = 64 * 1024; // link forms and bodies of GET requ
 constexpr uint64_t kMultipartOverhead = 64 * 1024; // part headers and boundaries around the file
 constexpr uint64_t kInlineBlobBytes = 1024 * 1024; // smaller blobs go out in one write
 
-std::string safe_host(std::string_view host) {
-    if (host.empty() || host.size() > 255) return "localhost";
-    for (unsigned char c : host) {
-        if (!(std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) {
-            return "localhost";
-        }
-    }
-    return std::string(host);
-}
-
 // API answers: a browser may show an image and nothing else. The page: its own scripts and
 // styles; previews from this server or from the bucket of presigned links (any http(s) origin);
 // requests to this server only.
@@ -94,7 +84,7 @@ awaitable<void> Session::run() {
             ex.request_id = request_id({});
             ex.remote = remote_;
             Response bad = answer(std::make_exception_ptr(failure), ex, parser);
-            co_await write(bad, ex, false, false);
+            co_await write(bad, ex, {}, false, false);
             observer_.end(ex);
             co_await linger_close();
             co_return;
@@ -127,7 +117,7 @@ awaitable<void> Session::run() {
         if (failure) res = answer(failure, ex, parser);
         const bool body_unread = !parser.is_done();
         const bool keep_alive = parser.get().keep_alive() && !body_unread && !stopping_;
-        co_await write(res, ex, head, keep_alive);
+        co_await write(res, ex, parser.get()[bhttp::field::origin], head, keep_alive);
         observer_.end(ex);
         if (body_unread) {
             co_await linger_close();
@@ -146,10 +136,19 @@ void Session::close_if_idle() {
 
 awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     auto& req = parser.get();
+    // Before the route's method check and API key: a browser's preflight carries neither.
+    if (req.method() == bhttp::verb::options && cors_.enabled()) {
+        co_await drop_small_body(parser, ex);
+        co_return options(parser, ex);
+    }
     Request request;
-    request.info = RequestInfo{safe_host(req[bhttp::field::host]),
+    const Links::Origin origin{req[bhttp::field::host], req["X-Forwarded-Proto"], req["X-Forwarded-Host"]};
+    request.info = RequestInfo{Links::of(config_.server, origin),
                                std::string(req[bhttp::field::if_none_match]),
-                               std::string(req[bhttp::field::accept])};
+                               std::string(req[bhttp::field::accept]),
+                               std::string(req[bhttp::field::range]),
+                               std::string(req[bhttp::field::if_range]),
+                               ex.request_id};
     request.route = route(req.method_string(), req.target(), ex.allow, &ex.spec);
     const RouteSpec& spec = *request.route.spec;
     ex.spec = &spec;
@@ -163,13 +162,31 @@ awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
     co_return co_await (api_.*spec.handler)(std::move(request));
 }
 
+Response Session::options(const Parser& parser, Exchange& ex) const {
+    const auto& req = parser.get();
+    std::string methods; // of every route of the path (GET, HEAD and DELETE on an image)
+    const RouteSpec& spec = route_of_path(req.target(), &methods);
+    ex.spec = &spec;
+    const std::string_view origin = req[bhttp::field::origin];
+    const bool preflight = !origin.empty() && !req[bhttp::field::access_control_request_method].empty();
+    if (preflight && !cors_.allows(origin)) {
+        throw Error(ErrorCode::forbidden, "this origin may not use this server from a browser (--cors-origins)");
+    }
+    Response r;
+    r.status = bhttp::status::no_content;
+    r.content_type.clear();
+    r.headers.emplace_back("Allow", methods + ", OPTIONS");
+    if (preflight) Cors::add_preflight_headers(methods, r.headers);
+    return r;
+}
+
 Response Session::answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const {
     try {
         std::rethrow_exception(failure);
     } catch (const Error& e) {
         Response r = Api::error(e, ex.request_id);
         if (e.code() == ErrorCode::method_not_allowed && !ex.allow.empty()) {
-            r.headers.emplace_back("Allow", ex.allow);
+            r.headers.emplace_back("Allow", cors_.enabled() ? ex.allow + ", OPTIONS" : ex.allow);
         }
         return r;
     } catch (const std::exception& e) {
@@ -283,7 +300,8 @@ awaitable<void> Session::read_form(Parser& parser, Exchange& ex, Request& reques
     }
 }
 
-awaitable<void> Session::write(Response& res, Exchange& ex, bool head, bool keep_alive) {
+awaitable<void> Session::write(Response& res, Exchange& ex, std::string_view origin, bool head,
+                               bool keep_alive) {
     const HeaderPolicy policy = ex.spec ? ex.spec->headers : HeaderPolicy::api;
     ex.status = static_cast<int>(res.status);
     ex.outcome = res.outcome;
@@ -300,6 +318,7 @@ awaitable<void> Session::write(Response& res, Exchange& ex, bool head, bool keep
         msg.set(bhttp::field::cache_control, "no-store"); // holds links that expire
     }
     if (!res.content_type.empty()) msg.set(bhttp::field::content_type, res.content_type);
+    cors_.add_headers(origin, res.headers);
     for (const auto& [name, value] : res.headers) msg.set(name, value);
     msg.keep_alive(keep_alive);
 
@@ -310,7 +329,7 @@ awaitable<void> Session::write(Response& res, Exchange& ex, bool head, bool keep
         if (!blocks) co_return blob->read(buf, n);
         co_return co_await api_.blocking([blob, buf, n] { return blob->read(buf, n); });
     };
-    // A 204 and a 304 have no body, and a 204 no Content-Length either (RFC 9110 8.6).
+    // 304 and 204 carry no Content-Length (a HEAD's is the GET's: RFC 9110 8.6).
     if (res.status != bhttp::status::not_modified && res.status != bhttp::status::no_content) {
         msg.content_length(length);
     }

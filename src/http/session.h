@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/api.h"
+#include "http/cors.h"
 #include "http/observe.h"
 
 #include <utility>
@@ -24,9 +25,10 @@ namespace beast = boost::beast;
 // client or the server is done.
 class Session {
 public:
-    Session(boost::asio::ip::tcp::socket socket, Api& api, const Config& config,
+    Session(boost::asio::ip::tcp::socket socket, Api& api, const Config& config, const Cors& cors,
             const std::atomic<bool>& stopping, RequestObserver& observer)
-        : stream_(std::move(socket)), api_(api), config_(config), stopping_(stopping), observer_(observer) {}
+        : stream_(std::move(socket)), api_(api), config_(config), cors_(cors), stopping_(stopping),
+          observer_(observer) {}
 
     boost::asio::awaitable<void> run();
     auto executor() { return stream_.get_executor(); }
@@ -38,6 +40,8 @@ private:
 
     // Routes the request, reads the body its route asks for and calls the route's handler.
     boost::asio::awaitable<Response> dispatch(Parser& parser, Exchange& ex);
+    // OPTIONS on any route when CORS is on: its methods, and a browser's preflight answered.
+    Response options(const Parser& parser, Exchange& ex) const;
     // The one place where a failure becomes an answer.
     Response answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const;
     boost::asio::awaitable<void> read_body(Parser& parser, Exchange& ex,
@@ -46,14 +50,17 @@ private:
     boost::asio::awaitable<void> read_upload(Parser& parser, Exchange& ex, Request& request);
     boost::asio::awaitable<void> read_form(Parser& parser, Exchange& ex, Request& request);
     boost::asio::awaitable<void> continue_if_expected(Parser& parser);
-    // Writes the answer; ex gets its status and the body bytes sent.
-    boost::asio::awaitable<void> write(Response& res, Exchange& ex, bool head, bool keep_alive);
+    // Writes the answer with the headers every answer gets (`origin`: the request's Origin, for
+    // CORS); ex gets its status and the body bytes sent.
+    boost::asio::awaitable<void> write(Response& res, Exchange& ex, std::string_view origin, bool head,
+                                       bool keep_alive);
     boost::asio::awaitable<void> linger_close();
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     Api& api_;
     const Config& config_;
+    const Cors& cors_;
     const std::atomic<bool>& stopping_;
     RequestObserver& observer_;
     std::string remote_; // the client's address, for the access log

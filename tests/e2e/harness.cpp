@@ -78,7 +78,9 @@ void log_answer(CURL* c, const HttpResponse& r) {
     const std::string type = r.header("content-type");
     nlohmann::json headers = nlohmann::json::object();
     for (const char* name : {"x-request-id", "etag", "cache-control", "vary", "location", "retry-after",
-                             "www-authenticate", "allow"}) {
+                             "www-authenticate", "allow", "accept-ranges", "content-range",
+                             "access-control-allow-origin", "access-control-allow-methods",
+                             "access-control-allow-headers", "access-control-max-age"}) {
         if (auto it = r.headers.find(name); it != r.headers.end()) headers[name] = it->second;
     }
     const nlohmann::json line{{"method", method ? method : ""},
@@ -388,7 +390,7 @@ void ServerProcess::start() {
     std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", data_dir_};
     argv.insert(argv.end(), args_.begin(), args_.end());
     argv.insert(argv.end(), cluster_args.begin(), cluster_args.end());
-    // "imgpipe listening on http://127.0.0.1:PORT"
+    // "imgpipe 0.1.0: storage ...; listening on http://127.0.0.1:PORT": the port ends the line
     const std::string line = first_.start(argv, "listening on");
     const auto colon = line.rfind(':');
     port_ = std::stoi(line.substr(colon + 1));

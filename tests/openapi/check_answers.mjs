@@ -109,7 +109,9 @@ function match(urlPath) {
 // The headers the harness records (keep in step with log_answer in tests/e2e/harness.cpp): only
 // these can be checked for presence.
 const RECORDED = new Set(["x-request-id", "etag", "cache-control", "vary", "location", "retry-after",
-                          "www-authenticate", "allow"]);
+                          "www-authenticate", "allow", "accept-ranges", "content-range",
+                          "access-control-allow-origin", "access-control-allow-methods",
+                          "access-control-allow-headers", "access-control-max-age"]);
 
 // Answers the server gives before (or instead of) finding a route.
 const BEFORE_ROUTING = { 400: "BadRequest", 414: "UriTooLong", 431: "HeadersTooLarge" };

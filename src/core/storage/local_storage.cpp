@@ -38,24 +38,29 @@ void fsync_dir(const fs::path& dir) {
     }
 }
 
+// `size` bytes of the file from where fd is positioned.
 class FileReader final : public BlobReader {
 public:
-    FileReader(int fd, uint64_t size) : fd_(fd), size_(size) {}
+    FileReader(int fd, uint64_t size) : fd_(fd), size_(size), left_(size) {}
     ~FileReader() override { ::close(fd_); }
     uint64_t size() const override { return size_; }
     int native_fd() const override { return fd_; }
     size_t read(char* buf, size_t n) override {
+        n = static_cast<size_t>(std::min<uint64_t>(n, left_));
+        if (n == 0) return 0;
         ssize_t r;
         do {
             r = ::read(fd_, buf, n);
         } while (r < 0 && errno == EINTR);
         if (r < 0) throw std::runtime_error("read failed");
+        left_ -= static_cast<uint64_t>(r);
         return static_cast<size_t>(r);
     }
 
 private:
     int fd_;
     uint64_t size_;
+    uint64_t left_;
 };
 
 } // namespace
@@ -260,6 +265,17 @@ std::unique_ptr<BlobReader> LocalStorage::open(const std::string& id) {
     struct stat st {};
     ::fstat(fd, &st);
     return std::make_unique<FileReader>(fd, static_cast<uint64_t>(st.st_size));
+}
+
+std::unique_ptr<BlobReader> LocalStorage::open_range(const std::string& id, uint64_t first, uint64_t length) {
+    if (!head(id)) return nullptr;
+    const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    if (::lseek(fd, static_cast<off_t>(first), SEEK_SET) < 0) {
+        ::close(fd);
+        throw std::runtime_error("seek failed");
+    }
+    return std::make_unique<FileReader>(fd, length);
 }
 
 LocalFile LocalStorage::local_file(const std::string& id) {

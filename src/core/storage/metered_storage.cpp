@@ -48,6 +48,11 @@ std::unique_ptr<BlobReader> MeteredStorage::open(const std::string& id) {
     return inner_.open(id);
 }
 
+std::unique_ptr<BlobReader> MeteredStorage::open_range(const std::string& id, uint64_t first, uint64_t length) {
+    const auto timer = open_.time();
+    return inner_.open_range(id, first, length);
+}
+
 LocalFile MeteredStorage::local_file(const std::string& id) {
     const auto timer = local_file_.time();
     return inner_.local_file(id);

@@ -84,9 +84,9 @@ class StreamReader final : public BlobReader {
 public:
     static constexpr size_t kMaxBuffered = 4 * 1024 * 1024;
 
-    // Takes ownership of the handle and its header list.
-    StreamReader(CURL* curl, curl_slist* headers, uint64_t size)
-        : curl_(curl), headers_(headers), size_(size) {
+    // Takes ownership of the handle and its header list. `expected`: 200, or 206 for a range.
+    StreamReader(CURL* curl, curl_slist* headers, uint64_t size, long expected)
+        : curl_(curl), headers_(headers), size_(size), expected_(expected) {
         curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
         thread_ = std::thread([this] {
@@ -94,7 +94,7 @@ public:
             long status = 0;
             curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
             std::lock_guard lock(mutex_);
-            failed_ = rc != CURLE_OK || status != 200;
+            failed_ = rc != CURLE_OK || status != expected_;
             if (failed_ && !cancelled_) {
                 spdlog::error("S3 GET stream failed: {}", rc != CURLE_OK ? curl_easy_strerror(rc)
                                                                          : "HTTP " + std::to_string(status));
@@ -140,7 +140,7 @@ private:
         auto* self = static_cast<StreamReader*>(user);
         long status = 0;
         curl_easy_getinfo(self->curl_, CURLINFO_RESPONSE_CODE, &status);
-        if (status != 200) return 0; // an error body: abort, the reader sees a failure
+        if (status != self->expected_) return 0; // an error body: abort, the reader sees a failure
         std::unique_lock lock(self->mutex_);
         self->cv_.wait(lock, [self] { return self->buffered_ < kMaxBuffered || self->cancelled_; });
         if (self->cancelled_) return 0;
@@ -153,6 +153,7 @@ private:
     CURL* curl_;
     curl_slist* headers_;
     uint64_t size_;
+    long expected_;
     std::thread thread_;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -415,14 +416,20 @@ S3Client::Reply S3Client::get_bytes(const std::string& key) {
     });
 }
 
-std::unique_ptr<BlobReader> S3Client::get_stream(const std::string& key, uint64_t size) {
+std::unique_ptr<BlobReader> S3Client::get_stream(const std::string& key, uint64_t first, uint64_t length,
+                                                 uint64_t size) {
     CURL* c = new_handle(path_for(key));
+    const bool part = first != 0 || length != size;
+    if (part) {
+        const std::string range = std::to_string(first) + "-" + std::to_string(first + length - 1);
+        curl_easy_setopt(c, CURLOPT_RANGE, range.c_str()); // copied by curl
+    }
     curl_slist* headers = curl_slist_append(nullptr, ("x-amz-content-sha256: " + kEmptySha256).c_str());
     if (!config_.session_token.empty()) {
         headers = curl_slist_append(headers, ("x-amz-security-token: " + config_.session_token).c_str());
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    return std::make_unique<StreamReader>(c, headers, size);
+    return std::make_unique<StreamReader>(c, headers, length, part ? 206 : 200);
 }
 
 std::string S3Client::presigned_get(const std::string& key, int expires_s, int64_t now_unix) const {

@@ -62,8 +62,9 @@ public:
                  const std::string& continuation);
     // A small object's bytes in Reply::body.
     Reply get_bytes(const std::string& key);
-    // Streams the object: a GET on its own thread feeding a bounded buffer.
-    std::unique_ptr<BlobReader> get_stream(const std::string& key, uint64_t size);
+    // Streams `length` bytes of the object (of `size` bytes) from byte `first`: a GET (with a Range
+    // unless that is all of it) on its own thread feeding a bounded buffer.
+    std::unique_ptr<BlobReader> get_stream(const std::string& key, uint64_t first, uint64_t length, uint64_t size);
 
     std::string presigned_get(const std::string& key, int expires_s, int64_t now_unix) const;
     const S3Config& config() const { return config_; }

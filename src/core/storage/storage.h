@@ -77,6 +77,9 @@ public:
     virtual void put_bytes(const ObjectInfo& info, std::string_view bytes) = 0;
     // Opens the bytes of an object, or nullptr if there is none.
     virtual std::unique_ptr<BlobReader> open(const std::string& id) = 0;
+    // Opens `length` bytes of an object from byte `first` (a range the caller has checked against
+    // the object's size), or nullptr if there is none. The reader's size() is `length`.
+    virtual std::unique_ptr<BlobReader> open_range(const std::string& id, uint64_t first, uint64_t length) = 0;
     // A local file with the object's bytes for libvips to decode (remote backends download it).
     virtual LocalFile local_file(const std::string& id) = 0;
     // Where uploads and downloads are spooled before put_file.

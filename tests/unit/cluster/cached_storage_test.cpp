@@ -18,6 +18,9 @@ public:
     void put_file(const ObjectInfo& i, const fs::path& f) override { local_.put_file(i, f); }
     void put_bytes(const ObjectInfo& i, std::string_view b) override { local_.put_bytes(i, b); }
     std::unique_ptr<BlobReader> open(const std::string& id) override { return local_.open(id); }
+    std::unique_ptr<BlobReader> open_range(const std::string& id, uint64_t first, uint64_t length) override {
+        return local_.open_range(id, first, length);
+    }
     LocalFile local_file(const std::string& id) override {
         auto temp = std::make_shared<TempFile>(local_.temp_dir());
         std::ifstream in(local_.blob_path(id), std::ios::binary);

@@ -58,6 +58,17 @@ TEST(Router, UnknownPathsAre404AndWrongMethods405) {
     EXPECT_EQ(allow, "GET, HEAD");
 }
 
+TEST(Router, RouteOfPathIgnoresTheMethod) {
+    EXPECT_EQ(route_of_path("/image/upload/").name, "upload");
+    EXPECT_EQ(route_of_path("/image/" + kId + "/rotate:10/?sig=x").name, "image");
+    EXPECT_EQ(route_of_path("/bytes/" + kId).name, "bytes");
+    std::string methods; // OPTIONS lists the methods of every route of the path
+    EXPECT_EQ(route_of_path("/image/" + kId + "/", &methods).name, "image");
+    EXPECT_EQ(methods, "GET, HEAD, DELETE");
+    EXPECT_THROW(route_of_path("/nope"), Error);
+    EXPECT_THROW(route_of_path("/" + std::string(9000, 'a')), Error);
+}
+
 TEST(Router, EachRouteHasItsPolicies) {
     std::string allow;
     const Route up = route("POST", "/image/upload/", allow);

@@ -84,11 +84,26 @@ TEST_P(StorageContract, OriginalsAndDerivativesRoundTrip) {
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), original);
 }
 
+TEST_P(StorageContract, RangesOfAnObjectAreItsBytes) {
+    const std::string id = new_image_id();
+    std::string bytes;
+    for (int i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>(i * 7 % 251));
+    storage_->put_file(info(id, bytes), spool(bytes));
+    for (const auto& [first, length] : std::vector<std::pair<uint64_t, uint64_t>>{
+             {0, 1}, {0, bytes.size()}, {1, bytes.size() - 1}, {123456, 70000}, {bytes.size() - 1, 1}}) {
+        auto reader = storage_->open_range(id, first, length);
+        ASSERT_NE(reader, nullptr);
+        EXPECT_EQ(reader->size(), length);
+        EXPECT_TRUE(read_all(*reader) == bytes.substr(first, length)) << first << "+" << length;
+    }
+}
+
 TEST_P(StorageContract, MissingObjectsAreAbsentNotErrors) {
     const std::string id = new_image_id();
     EXPECT_FALSE(storage_->head(id));
     EXPECT_FALSE(storage_->head(id + "/scale:10x"));
     EXPECT_EQ(storage_->open(id), nullptr);
+    EXPECT_EQ(storage_->open_range(id, 0, 1), nullptr);
 }
 
 TEST_P(StorageContract, InvalidIdsAreNotFound) {
