@@ -102,6 +102,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--host", s.host, "IMGPIPE_HOST", "address to listen on");
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
     opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
+    opt("--variants-max-bytes", c.storage.variants_max_bytes, "IMGPIPE_VARIANTS_MAX_BYTES", "local disk: keep variants under this many bytes, least recently used out first (0: no cap)");
     opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` and Location, e.g. https://img.example.com/base/ (default: from the request's Host)");
     opt("--cors-origins", s.cors_origins, "IMGPIPE_CORS_ORIGINS", "origins whose pages may call the API from a browser: 'https://app.example.com, http://localhost:3000' or '*' (default: none)");
     opt("--trust-proxy", s.trust_proxy, "IMGPIPE_TRUST_PROXY", "links from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets both)");
@@ -128,6 +129,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--api-keys", c.access.api_keys, "IMGPIPE_API_KEYS", "comma-separated keys; when set, uploads need Authorization: Bearer <key>");
     opt("--api-keys-file", c.access.api_keys_file, "IMGPIPE_API_KEYS_FILE", "file of API keys, one per line");
     opt("--transform-key", c.access.transform_key, "IMGPIPE_TRANSFORM_KEY", "when set, op chains need ?sig= (see imgpipe sign)");
+    opt("--allow-delete", c.access.allow_delete, "IMGPIPE_ALLOW_DELETE", "without API keys, let anyone DELETE images and variants (with keys, a key is needed)");
     auto& p = c.presets;
     // ';' separates presets (in the variable, or in one flag): chains use '|', ':' and ',' only.
     app.add_option("--preset", p.presets, "NAME=CHAIN: GET /image/<id>/NAME/ runs CHAIN (repeatable; ';' separates several)")
@@ -214,6 +216,10 @@ void validate(const Config& c) {
     if (!c.storage.uri.empty() && (c.storage.s3.access_key.empty() || c.storage.s3.secret_key.empty())) {
         throw std::invalid_argument("S3 storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
     }
+    if (c.storage.variants_max_bytes > 0 && (!c.storage.uri.empty() || !c.cluster.nats_url.empty())) {
+        // The recency of variants is kept in the memory of the one process that serves them.
+        throw std::invalid_argument("variants-max-bytes works on local storage in one process (not with S3 or --nats)");
+    }
     positive(c.storage.s3.connect_timeout_ms, "s3-connect-timeout-ms");
     positive(c.storage.s3.request_timeout_ms, "s3-timeout-ms");
     range(c.storage.s3.attempts, 1, 20, "s3-attempts");
@@ -245,6 +251,7 @@ nlohmann::json to_json(const Config& c) {
           {"max_redirects", c.fetch.max_redirects}}},
         {"storage",
          {{"data_dir", c.storage.data_dir}, {"uri", c.storage.uri},
+          {"variants_max_bytes", c.storage.variants_max_bytes},
           {"s3",
            {{"bucket", c.storage.s3.bucket}, {"prefix", c.storage.s3.prefix},
             {"endpoint", c.storage.s3.endpoint}, {"region", c.storage.s3.region},
@@ -258,7 +265,8 @@ nlohmann::json to_json(const Config& c) {
           {"url_expiry_s", c.signing.url_expiry_s}, {"public_bytes", c.signing.public_bytes}}},
         {"access",
          {{"api_keys", c.access.keys.empty() ? "(none)" : "(set)"},
-          {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"}}},
+          {"transform_key", c.access.transform_key.empty() ? "(none)" : "(set)"},
+          {"allow_delete", c.access.allow_delete}}},
         {"output", c.output},
         {"cluster",
          {{"nats", c.cluster.nats_url}, {"name", c.cluster.name}, {"queue", c.cluster.queue}}},

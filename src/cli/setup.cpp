@@ -14,7 +14,8 @@ std::unique_ptr<Storage> open_storage(const Config& config) {
     if (config.storage.uri.empty()) {
         const bool shared = !config.cluster.nats_url.empty();
         auto local = std::make_unique<LocalStorage>(config.storage.data_dir,
-                                                    shared ? std::chrono::minutes(15) : std::chrono::minutes(0));
+                                                    shared ? std::chrono::minutes(15) : std::chrono::minutes(0),
+                                                    config.storage.variants_max_bytes);
         if (local->swept().temp_files + local->swept().incomplete_objects > 0) {
             spdlog::info("removed {} temp files and {} incomplete objects left by an earlier stop",
                          local->swept().temp_files, local->swept().incomplete_objects);
@@ -33,6 +34,13 @@ std::unique_ptr<Storage> meter_storage(Storage& store, const Config& config, Met
         metrics.counter_fn("imgpipe_s3_connections_total",
                            "Connections opened to the S3 endpoint (requests on reused connections add none).",
                            [bucket] { return static_cast<double>(bucket->new_connections()); });
+    }
+    if (auto* local = dynamic_cast<LocalStorage*>(&store); local && config.storage.variants_max_bytes > 0) {
+        metrics.gauge_fn("imgpipe_variant_bytes", "Bytes of the variants stored (image and metadata files), under --variants-max-bytes.",
+                         [local] { return static_cast<double>(local->variant_bytes()); });
+        metrics.counter_fn("imgpipe_variants_evicted_total",
+                           "Variants removed to keep under --variants-max-bytes (least recently used first).",
+                           [local] { return static_cast<double>(local->variants_evicted()); });
     }
     return std::make_unique<MeteredStorage>(store, s3 ? "s3" : "local", metrics);
 }

@@ -59,6 +59,37 @@ std::unique_ptr<BlobReader> CachedStorage::open_range(const std::string& id, uin
 void CachedStorage::remove(const std::string& id) {
     ++remove_;
     store_.remove(id);
+    forget(id);
+}
+
+size_t CachedStorage::remove_image(const std::string& uuid) {
+    ++remove_;
+    const size_t removed = store_.remove_image(uuid);
+    forget(uuid);
+    forget(uuid + "/mipmap");
+    return removed;
+}
+
+bool CachedStorage::exists(const std::string& id) {
+    ++head_;
+    const bool there = store_.exists(id);
+    if (!there) {
+        forget(id);
+        if (id.find('/') == std::string::npos) forget(id + "/mipmap"); // an original: its mipmap too
+    }
+    return there;
+}
+
+void CachedStorage::forget(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    heads_.erase(id);
+    auto it = files_.find(id);
+    if (it == files_.end() || it->second.pin.use_count() > 1) return; // being read: LRU takes it later
+    std::error_code ec;
+    fs::remove(it->second.path, ec);
+    bytes_ -= it->second.size;
+    lru_.erase(it->second.lru);
+    files_.erase(it);
 }
 
 LocalFile CachedStorage::local_file(const std::string& id) {

@@ -13,7 +13,10 @@ namespace imgpipe::cluster {
 // A worker's view of the store: originals and mipmaps never change once stored, so their metadata
 // is kept in memory and their bytes in a local directory bounded by `max_bytes` (least recently
 // used first out; files being read are never removed). Repeated variants of one image then cost
-// one read of the store. Every call that reaches the store is counted, by kind.
+// one read of the store. Every call that reaches the store is counted, by kind. Images are deleted
+// through the store by an API node: an id is never reused, and the API node checks the original
+// before it queues a job, so a deleted original is not asked for again; exists() (the check a
+// transform makes after storing its result) asks the store and drops what it finds gone.
 class CachedStorage final : public Storage {
 public:
     CachedStorage(Storage& store, std::filesystem::path dir, uint64_t max_bytes);
@@ -27,6 +30,11 @@ public:
     std::filesystem::path temp_dir() const override { return store_.temp_dir(); }
     bool blocking() const override { return store_.blocking(); }
     void remove(const std::string& id) override;
+    size_t remove_image(const std::string& uuid) override;
+    bool exists(const std::string& id) override;
+    ImagePage list_images(const std::string& after, size_t limit) override {
+        return store_.list_images(after, limit);
+    }
     std::string identity() override { return store_.identity(); }
 
     struct Counts {
@@ -44,6 +52,7 @@ private:
     };
     static bool immutable_source(const std::string& id); // an original or a mipmap
     void evict_locked();
+    void forget(const std::string& id); // its metadata and, unless being read, its file
 
     Storage& store_;
     std::filesystem::path dir_;

@@ -68,6 +68,9 @@ struct StorageConfig {
     std::string uri;                 // empty: local disk; "s3://bucket[/prefix]": S3
     std::string s3_addressing;       // "path" or "virtual"; empty: path with an endpoint
     S3Config s3;                     // bucket and prefix come from `uri`
+    // Local disk, one process: variants (recomputable; never originals or mipmaps) are kept under
+    // this many bytes, least recently used out first. 0: no cap.
+    uint64_t variants_max_bytes = 0;
 };
 
 struct SigningConfig {
@@ -81,6 +84,9 @@ struct AccessConfig {
     std::string api_keys_file; // one key per line, added to api_keys
     std::vector<std::string> keys; // both, read once by cli::finish()
     std::string transform_key; // non-empty: requests naming an op chain need ?sig= (imgpipe sign)
+    // DELETE of images and variants: with API keys it needs one; without keys it is refused (403)
+    // unless this is set, so that an open server does not let anyone delete everything.
+    bool allow_delete = false;
 };
 
 // Cluster mode (docs/SCALING.md): API nodes and workers that share a NATS server and a store.

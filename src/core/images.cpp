@@ -91,6 +91,13 @@ ImageService::Transformed ImageService::transform(const ObjectInfo& original, co
     info.width = out.width;
     info.height = out.height;
     storage_.put_bytes(info, out.bytes);
+    // The image may have been deleted while this ran: remove_image removes the original first and
+    // then lists the variants, so a variant stored after that listing finds the original gone here
+    // and must not stay (it would be served again, and never deleted).
+    if (!storage_.exists(id)) {
+        storage_.remove(derived_id);
+        throw Error(ErrorCode::not_found, "no image with this id");
+    }
     // Observed for the transforms that complete: a failed one has no meaningful split.
     clock.enter(StageClock::count);
     if (metrics_) {

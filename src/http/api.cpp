@@ -16,8 +16,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 #include <cctype>
+#include <ctime>
+#include <set>
 
 namespace imgpipe::http {
 
@@ -55,6 +58,32 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
         rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
     }
     return false;
+}
+
+// The list of images: pages of 100 unless asked otherwise, 1000 at most (on S3 every listed
+// original costs a HEAD for its metadata).
+constexpr size_t kDefaultListLimit = 100;
+constexpr size_t kMaxListLimit = 1000;
+
+// RFC 3339, UTC, to the second: "2026-12-02T08:17:19Z".
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+size_t list_limit(const std::optional<std::string>& text) {
+    if (!text) return kDefaultListLimit;
+    size_t limit = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > kMaxListLimit) {
+        throw Error(ErrorCode::bad_request,
+                    "limit must be a whole number from 1 to " + std::to_string(kMaxListLimit));
+    }
+    return limit;
 }
 
 constexpr const char* kVariantHelp =
@@ -117,7 +146,7 @@ Response Api::error(const Error& e, const std::string& request_id) {
 void Api::authorize_write(std::string_view authorization) const {
     if (!access_.api_keys.enabled()) return;
     if (authorization.empty()) {
-        throw Error(ErrorCode::unauthorized, "uploads need an API key: Authorization: Bearer <key>");
+        throw Error(ErrorCode::unauthorized, "this request needs an API key: Authorization: Bearer <key>");
     }
     if (!access_.api_keys.accepts(authorization)) {
         throw Error(ErrorCode::unauthorized, "the API key is not valid");
@@ -269,6 +298,16 @@ awaitable<Response> Api::link(Request req) {
     co_return co_await store(std::move(download.spool), download.filename, req.info);
 }
 
+Chain Api::requested_chain(const Route& route) const {
+    try {
+        return parse_chain(views(presets_.expand(route.chain)), config_.limits.max_ops);
+    } catch (const Error& e) {
+        // A mistyped preset name reads as an unknown op: say which names exist.
+        if (e.code() != ErrorCode::invalid_chain || presets_.empty()) throw;
+        throw Error(ErrorCode::invalid_chain, std::string(e.what()) + "; presets: " + presets_.names());
+    }
+}
+
 awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signed_link,
                                                   const RequestInfo& req, bool& negotiated) {
     if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
@@ -277,15 +316,7 @@ awaitable<ImageService::Transformed> Api::resolve(const Route& route, bool signe
         throw Error(ErrorCode::invalid_chain,
                     "this server only runs presets (" + presets_.names() + "): use /image/<id>/<preset>/");
     }
-    const Chain requested = [&] {
-        try {
-            return parse_chain(views(presets_.expand(route.chain)), config_.limits.max_ops);
-        } catch (const Error& e) {
-            // A mistyped preset name reads as an unknown op: say which names exist.
-            if (e.code() != ErrorCode::invalid_chain || presets_.empty()) throw;
-            throw Error(ErrorCode::invalid_chain, std::string(e.what()) + "; presets: " + presets_.names());
-        }
-    }();
+    const Chain requested = requested_chain(route);
     // Cheap look-ups first, on this thread: only real work goes to the pool.
     if (!requested.empty() && !signed_link && access_.transforms.enabled()) {
         if (route.sig.empty()) {
@@ -400,6 +431,79 @@ awaitable<Response> Api::image(Request request) {
                                presets_.only() ? as_requested(route, req) : location_of(result.info, req));
     }
     if (negotiated) r.headers.emplace_back("Vary", "Accept");
+    co_return r;
+}
+
+awaitable<Response> Api::list(Request req) {
+    const size_t limit = list_limit(query_value(req.route.query, "limit"));
+    const std::string after = query_value(req.route.query, "after").value_or("");
+    if (!after.empty() && !is_image_id(after)) {
+        throw Error(ErrorCode::bad_request, "after must be an image id (the next of an earlier page)");
+    }
+    const ImagePage page = co_await storage_call([this, &after, limit] { return storage_.list_images(after, limit); });
+    nlohmann::json images = nlohmann::json::array();
+    for (const StoredImage& image : page.images) {
+        nlohmann::json j = image.info;
+        j["created"] = rfc3339(image.created);
+        images.push_back(std::move(j));
+    }
+    nlohmann::json body{{"images", std::move(images)}};
+    if (!page.next.empty()) body["next"] = page.next;
+    Response r;
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    co_return r;
+}
+
+awaitable<Response> Api::remove(Request req) {
+    // With API keys the session has checked one already.
+    if (!access_.api_keys.enabled() && !config_.access.allow_delete) {
+        throw Error(ErrorCode::forbidden,
+                    "deleting is off on this server: it needs API keys (--api-keys) or --allow-delete");
+    }
+    const Route& route = req.route;
+    if (!is_image_id(route.id)) throw Error(ErrorCode::not_found, "no image with this id");
+    size_t removed = 0;
+    if (route.chain.empty()) {
+        removed = co_await storage_call([this, &route] { return storage_.remove_image(route.id); });
+        if (removed == 0) throw Error(ErrorCode::not_found, "no image with this id");
+    } else {
+        const Chain requested = requested_chain(route);
+        const auto original = co_await storage_call([this, &route] { return storage_.head(route.id); });
+        if (!original) throw Error(ErrorCode::not_found, "no image with this id");
+        // Every key a GET of this chain may have been answered from: as requested and as stored
+        // (source-aware canonical), and for convert:auto each format it negotiates to.
+        std::vector<Chain> chains{requested};
+        if (negotiates(requested)) {
+            chains.clear();
+            for (Format f : {Format::avif, Format::webp, Format::png, Format::jpeg}) {
+                chains.push_back(concrete_chain(requested, f));
+            }
+        }
+        std::set<std::string> keys;
+        for (const Chain& chain : chains) {
+            const Chain stored = stored_chain(chain, *original);
+            if (chain.empty() || stored.empty()) {
+                throw Error(ErrorCode::invalid_chain,
+                            "this chain leaves the original as it is: DELETE /image/<id>/ deletes the image");
+            }
+            keys.insert(variant_id(route.id, chain));
+            keys.insert(variant_id(route.id, stored));
+        }
+        removed = co_await storage_call([this, &keys] {
+            size_t n = 0;
+            for (const std::string& key : keys) {
+                if (!storage_.exists(key)) continue;
+                storage_.remove(key);
+                ++n;
+            }
+            return n;
+        });
+        if (removed == 0) throw Error(ErrorCode::not_found, "no such variant of this image");
+    }
+    Response r;
+    r.status = status::no_content;
+    r.content_type.clear();
+    r.outcome = "deleted";
     co_return r;
 }
 

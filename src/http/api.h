@@ -67,7 +67,8 @@ public:
     Api(ImageWork& work, Storage& storage, const Fetcher& fetcher, const UrlSigner& signer,
         const Access& access, const Config& config, WorkerPool& blocking, Metrics& metrics);
 
-    // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of them.
+    // Throws Error(unauthorized) when API keys are configured and `authorization` carries none of
+    // them: uploads, the list of images and deletes (routes with needs_api_key).
     void authorize_write(std::string_view authorization) const;
 
     // The handlers of the route table (routes.cpp).
@@ -75,6 +76,12 @@ public:
     boost::asio::awaitable<Response> link(Request req);
     boost::asio::awaitable<Response> image(Request req);
     boost::asio::awaitable<Response> bytes(Request req);
+    // GET /image/?limit=N&after=<id>: a page of originals by id, with the cursor of the next one.
+    boost::asio::awaitable<Response> list(Request req);
+    // DELETE /image/<id>/ (the image: original, mipmap, every variant) and
+    // DELETE /image/<id>/<chain>/ (one variant, under every key a GET of that chain may use).
+    // 204, or 404 when there was nothing to delete; 403 without API keys unless --allow-delete.
+    boost::asio::awaitable<Response> remove(Request req);
     boost::asio::awaitable<Response> health(Request req);
     boost::asio::awaitable<Response> metrics(Request req);
     // For load balancers: 200 when the store answers and (with a worker tier) the broker is
@@ -102,6 +109,8 @@ private:
     // `signed_link`: the request came with a valid time-limited signature from our own answers,
     // which stands in for the transform signature.
     // `negotiated`: set when the chain had convert:auto, i.e. the answer depends on Accept.
+    // The chain of a request, presets expanded (a mistyped preset name is told which exist).
+    Chain requested_chain(const Route& route) const;
     boost::asio::awaitable<ImageService::Transformed> resolve(const Route& route, bool signed_link,
                                                              const RequestInfo& req, bool& negotiated);
     // The stored variant `key` of `original`, computed (once for concurrent callers) if needed.

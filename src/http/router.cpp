@@ -22,6 +22,7 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return parts;
 }
 
+// The value of the first `name=value` parameter ("" when there is none).
 std::string query_param(std::string_view query, std::string_view name) {
     while (!query.empty()) {
         const auto amp = query.find('&');
@@ -79,25 +80,45 @@ std::string_view path_of(std::string_view target) {
 
 } // namespace
 
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto pair = query.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            return eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
 Route route(std::string_view method, std::string_view target, std::string& allow,
             const RouteSpec** path_match) {
     const std::string_view raw_path = path_of(target);
     const std::string_view query = raw_path.size() == target.size() ? "" : target.substr(raw_path.size() + 1);
     const auto parts = split_path(raw_path);
 
-    // The first route whose path matches decides (literal paths come before patterns).
+    // The first route whose path and method match decides (literal paths come before patterns). A
+    // path may have several routes, one per method set; a path matched with none of its methods is
+    // a 405 that names all of them.
+    std::string allowed;
+    std::string_view first; // the pattern of the first route whose path matches
     for (const RouteSpec& spec : routes()) {
         Route r;
         if (!match(spec.pattern, parts, r)) continue;
+        if (first.empty()) first = spec.pattern;
+        if (spec.pattern != first) break;
         if (!allows(spec.methods, method)) {
-            allow = std::string(spec.methods);
-            if (path_match) *path_match = &spec;
-            throw Error(ErrorCode::method_not_allowed,
-                        std::string(method) + " is not allowed here; use " + allow);
+            if (allowed.empty() && path_match) *path_match = &spec;
+            allowed += (allowed.empty() ? "" : ", ") + std::string(spec.methods);
+            continue;
         }
         r.spec = &spec;
         if (r.asset.empty()) r.asset = spec.asset;
         r.path = percent_decode(raw_path);
+        r.query = query;
         if (spec.name == "bytes") {
             r.expires = query_param(query, "expires");
             r.signature = query_param(query, "signature");
@@ -105,16 +126,26 @@ Route route(std::string_view method, std::string_view target, std::string& allow
         if (!r.id.empty()) r.sig = query_param(query, "sig");
         return r;
     }
+    if (!allowed.empty()) {
+        allow = allowed;
+        throw Error(ErrorCode::method_not_allowed, std::string(method) + " is not allowed here; use " + allow);
+    }
     throw Error(ErrorCode::not_found, "no such route");
 }
 
-const RouteSpec& route_of_path(std::string_view target) {
+const RouteSpec& route_of_path(std::string_view target, std::string* methods) {
     const auto parts = split_path(path_of(target));
+    const RouteSpec* first = nullptr;
     for (const RouteSpec& spec : routes()) {
         Route r;
-        if (match(spec.pattern, parts, r)) return spec;
+        if (!match(spec.pattern, parts, r)) continue;
+        if (!first) first = &spec;
+        if (spec.pattern != first->pattern) break;
+        if (!methods) return spec;
+        *methods += (methods->empty() ? "" : ", ") + std::string(spec.methods);
     }
-    throw Error(ErrorCode::not_found, "no such route");
+    if (!first) throw Error(ErrorCode::not_found, "no such route");
+    return *first;
 }
 
 } // namespace imgpipe::http

@@ -3,6 +3,7 @@
 #include <utility> // before Asio: awaitable.hpp uses std::exchange without including it
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,16 +54,22 @@ struct Route {
     std::string path;                 // the decoded path, for signatures
     std::string expires, signature;   // query parameters of signed links
     std::string sig;                  // query parameter of signed transform URLs
+    std::string query;                // the raw query, for handlers with parameters of their own
 };
 
-// Matches method and target against routes(). Throws Error(not_found) for an unknown path and
-// Error(method_not_allowed) for a known path, with the allowed methods in `allow` and the route
-// in `*path_match` (when given).
+// The percent-decoded value of the first parameter `name` of a raw query ("a=1&b"): "" for one
+// without a value, nullopt when there is none.
+std::optional<std::string> query_value(std::string_view query, std::string_view name);
+
+// Matches method and target against routes(): the first route whose path and method match. Throws Error(not_found) for an unknown path and
+// Error(method_not_allowed) for a known path, with the methods of all its routes in `allow` and
+// its first route in `*path_match` (when given).
 Route route(std::string_view method, std::string_view target, std::string& allow,
             const RouteSpec** path_match = nullptr);
 
-// The route whose path matches `target`, whatever the method (for OPTIONS). Throws as route() does
-// for an unknown path or a target that is too long.
-const RouteSpec& route_of_path(std::string_view target);
+// The first route whose path matches `target`, whatever the method (for OPTIONS), and in `*methods`
+// (when given) the methods of all the routes of that path. Throws as route() does for an unknown
+// path or a target that is too long.
+const RouteSpec& route_of_path(std::string_view target, std::string* methods = nullptr);
 
 } // namespace imgpipe::http

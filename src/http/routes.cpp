@@ -15,8 +15,11 @@ using enum HeaderPolicy;
 constexpr RouteSpec kRoutes[] = {
     {"upload", "/image/upload/", "POST", multipart_spool, api, true, &Api::upload},
     {"link", "/image/link/", "POST", form_fields, api, true, &Api::link},
+    {"list", "/image/", "GET, HEAD", none, api, true, &Api::list},
     {"image", "/image/{id}/", "GET, HEAD", none, api, false, &Api::image},
+    {"delete", "/image/{id}/", "DELETE", none, api, true, &Api::remove},
     {"image", "/image/{id}/{chain}/", "GET, HEAD", none, api, false, &Api::image},
+    {"delete", "/image/{id}/{chain}/", "DELETE", none, api, true, &Api::remove},
     {"bytes", "/bytes/{id}", "GET, HEAD", none, api, false, &Api::bytes},
     {"bytes", "/bytes/{id}/{chain}", "GET, HEAD", none, api, false, &Api::bytes},
     {"health", "/health", "GET, HEAD", none, api, false, &Api::health},

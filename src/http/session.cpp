@@ -164,7 +164,8 @@ awaitable<Response> Session::dispatch(Parser& parser, Exchange& ex) {
 
 Response Session::options(const Parser& parser, Exchange& ex) const {
     const auto& req = parser.get();
-    const RouteSpec& spec = route_of_path(req.target());
+    std::string methods; // of every route of the path (GET, HEAD and DELETE on an image)
+    const RouteSpec& spec = route_of_path(req.target(), &methods);
     ex.spec = &spec;
     const std::string_view origin = req[bhttp::field::origin];
     const bool preflight = !origin.empty() && !req[bhttp::field::access_control_request_method].empty();
@@ -174,8 +175,8 @@ Response Session::options(const Parser& parser, Exchange& ex) const {
     Response r;
     r.status = bhttp::status::no_content;
     r.content_type.clear();
-    r.headers.emplace_back("Allow", std::string(spec.methods) + ", OPTIONS");
-    if (preflight) Cors::add_preflight_headers(spec.methods, r.headers);
+    r.headers.emplace_back("Allow", methods + ", OPTIONS");
+    if (preflight) Cors::add_preflight_headers(methods, r.headers);
     return r;
 }
 

@@ -232,8 +232,11 @@ std::vector<Case> cases() {
          [] { return raw("POST /image/link/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"); }},
         {"TargetOver8KB", 414, "uri_too_long", [] { return get("/image/" + std::string(9000, 'a') + "/"); }},
         {"TenThousandOps", 431, "headers_too_large", [] { return transform(repeat("rotate:1|", 10000)); }},
-        {"DeleteAnImage", 405, "method_not_allowed",
+        // Neither API keys nor --allow-delete: nobody may delete.
+        {"DeleteAnImage", 403, "forbidden",
          [] { return http_get(world().server.url("/image/" + world().id + "/"), {}, "DELETE"); }},
+        {"PatchAnImage", 405, "method_not_allowed",
+         [] { return http_get(world().server.url("/image/" + world().id + "/"), {}, "PATCH"); }},
         {"PutAnUpload", 405, "method_not_allowed",
          [] { return http_get(world().server.url("/image/upload/"), {}, "PUT"); }},
         // --- Ids and paths.

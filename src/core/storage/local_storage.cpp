@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,7 +65,9 @@ private:
 
 } // namespace
 
-LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age) : root_(std::move(root)) {
+LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age, uint64_t variants_max_bytes)
+    : root_(std::move(root)), shared_(min_age.count() > 0),
+      lru_(variants_max_bytes > 0 ? std::make_unique<VariantLru>(variants_max_bytes) : nullptr) {
     fs::create_directories(root_ / "objects");
     fs::create_directories(root_ / "tmp");
     const auto cutoff = fs::file_time_type::clock::now() - min_age;
@@ -96,6 +99,63 @@ LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age) : root_(
             }
         }
     }
+    if (lru_) index_variants();
+}
+
+namespace {
+
+// A variant of an image, as the cap counts them: not the original, not the mipmap.
+bool is_variant(const std::string& id) {
+    const auto slash = id.find('/');
+    return slash != std::string::npos && id.compare(slash + 1, std::string::npos, "mipmap") != 0;
+}
+
+} // namespace
+
+void LocalStorage::index_variants() {
+    struct Found {
+        std::string id;
+        uint64_t bytes;
+        int64_t last_use_ns;
+    };
+    std::vector<Found> found;
+    for (const auto& image : fs::directory_iterator(root_ / "objects")) {
+        const std::string uuid = image.path().filename().string();
+        if (!is_image_id(uuid)) continue;
+        for (const auto& file : fs::directory_iterator(image.path())) {
+            const std::string name = file.path().filename().string();
+            if (file.path().extension() == ".json" || name == "original" || name == "mipmap") continue;
+            struct stat blob {}, meta {};
+            const std::string meta_path = file.path().string() + ".json";
+            if (::stat(file.path().c_str(), &blob) != 0 || ::stat(meta_path.c_str(), &meta) != 0) continue;
+            // A hashed name (a long chain) keeps its id in the metadata only.
+            std::string id = uuid + "/" + percent_decode(name);
+            if (name.starts_with("h-")) {
+                std::ifstream in(meta_path);
+                const auto j = nlohmann::json::parse(in, nullptr, false);
+                if (j.is_discarded() || !j.contains("id")) continue;
+                id = j["id"].get<std::string>();
+            }
+            // Reads update atime (where the mount records it); a new file has only its mtime.
+            const auto ns = [](const timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+            found.push_back(Found{std::move(id), static_cast<uint64_t>(blob.st_size + meta.st_size),
+                                  std::max(ns(blob.st_atim), ns(blob.st_mtim))});
+        }
+    }
+    std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) { return a.last_use_ns < b.last_use_ns; });
+    for (const Found& f : found) lru_->add(f.id, f.bytes);
+    evict(); // the cap may have been lowered since the last run
+}
+
+void LocalStorage::used(const std::string& id) {
+    if (lru_ && is_variant(id)) lru_->touch(id);
+}
+
+void LocalStorage::evict() {
+    for (const std::string& id : lru_->take_over_cap()) {
+        remove(id);
+        ++evicted_;
+    }
 }
 
 ObjectId parse_object_id(const std::string& id) {
@@ -113,23 +173,40 @@ fs::path LocalStorage::blob_path(const std::string& id) const {
     return parsed.chain.empty() ? dir / "original" : dir / encode_name(parsed.chain);
 }
 
-void LocalStorage::remember(const ObjectInfo& info) {
+uint64_t LocalStorage::cache_epoch() {
     std::lock_guard lock(cache_mutex_);
+    return epoch_;
+}
+
+void LocalStorage::remember(const ObjectInfo& info, uint64_t epoch) {
+    std::lock_guard lock(cache_mutex_);
+    if (epoch != epoch_) return; // a removal ran meanwhile: the file read may be gone
     if (cache_.size() >= kMaxCachedInfos) cache_.clear(); // crude, but bounded and rare
     cache_[info.id] = info;
 }
 
 std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
     const fs::path blob = blob_path(id); // validates the id first
+    const std::string meta = blob.string() + ".json";
+    uint64_t epoch = 0;
     {
         std::lock_guard lock(cache_mutex_);
-        if (auto it = cache_.find(id); it != cache_.end()) return it->second;
+        epoch = epoch_;
+        if (auto it = cache_.find(id); it != cache_.end()) {
+            // Another process may have deleted it: a stat, still far cheaper than reading JSON.
+            if (!shared_ || ::access(meta.c_str(), F_OK) == 0) {
+                used(id);
+                return it->second;
+            }
+            cache_.erase(it);
+        }
     }
-    std::ifstream in{blob.string() + ".json"};
+    std::ifstream in{meta};
     if (!in) return std::nullopt;
     try {
         ObjectInfo info = nlohmann::json::parse(in).get<ObjectInfo>();
-        remember(info);
+        remember(info, epoch);
+        used(id);
         return info;
     } catch (const nlohmann::json::exception&) {
         return std::nullopt; // cannot happen for files we renamed into place whole
@@ -138,15 +215,30 @@ std::optional<ObjectInfo> LocalStorage::head(const std::string& id) {
 
 void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp) {
     const fs::path blob = blob_path(info.id);
+    const uint64_t epoch = cache_epoch();
     fs::create_directories(blob.parent_path());
     TempFile meta(temp_dir());
-    meta.write(nlohmann::json(info).dump());
+    const std::string meta_json = nlohmann::json(info).dump();
+    meta.write(meta_json);
     meta.sync_and_close();
     // Blob first, metadata last: head() sees an object only after both are in place.
-    fs::rename(blob_tmp, blob);
-    fs::rename(meta.release(), blob.string() + ".json");
+    try {
+        fs::rename(blob_tmp, blob);
+        fs::rename(meta.path(), blob.string() + ".json");
+    } catch (const fs::filesystem_error& e) {
+        // remove_image took the image's directory away since create_directories.
+        if (e.code() == std::errc::no_such_file_or_directory && !fs::exists(blob.parent_path())) {
+            throw Error(ErrorCode::not_found, "no image with this id");
+        }
+        throw;
+    }
+    meta.release();
     fsync_dir(blob.parent_path());
-    remember(info);
+    remember(info, epoch);
+    if (lru_ && is_variant(info.id)) {
+        lru_->add(info.id, info.content_length + meta_json.size());
+        evict();
+    }
 }
 
 void LocalStorage::put_file(const ObjectInfo& info, const fs::path& file) {
@@ -195,12 +287,73 @@ void LocalStorage::remove(const std::string& id) {
     {
         std::lock_guard lock(cache_mutex_);
         cache_.erase(id);
+        ++epoch_;
     }
+    if (lru_) lru_->erase(id);
     // Metadata first: the object stops being visible before its bytes go.
     fs::remove(blob.string() + ".json");
     fs::remove(blob);
     std::error_code ec;
     fs::remove(blob.parent_path(), ec); // the image's directory, if that was its last object
+}
+
+size_t LocalStorage::remove_image(const std::string& uuid) {
+    const fs::path dir = blob_path(uuid).parent_path(); // validates the uuid first
+    const fs::path trash = temp_dir() / ("deleted-" + uuid + "-" + new_image_id());
+    std::error_code ec;
+    fs::rename(dir, trash, ec);
+    {
+        std::lock_guard lock(cache_mutex_);
+        std::erase_if(cache_, [&uuid](const auto& entry) {
+            const std::string& id = entry.first;
+            return id.compare(0, uuid.size(), uuid) == 0 && (id.size() == uuid.size() || id[uuid.size()] == '/');
+        });
+        ++epoch_;
+    }
+    if (lru_) lru_->erase_image(uuid);
+    if (ec == std::errc::no_such_file_or_directory) return 0;
+    if (ec) throw fs::filesystem_error("cannot remove an image", dir, ec);
+    fsync_dir(root_ / "objects");
+    size_t removed = 0;
+    for (const auto& file : fs::directory_iterator(trash)) removed += file.path().extension() == ".json";
+    fs::remove_all(trash);
+    return removed;
+}
+
+bool LocalStorage::exists(const std::string& id) {
+    return ::access((blob_path(id).string() + ".json").c_str(), F_OK) == 0;
+}
+
+ImagePage LocalStorage::list_images(const std::string& after, size_t limit) {
+    // The limit + 1 smallest ids after the cursor (one more than the page tells whether there is a
+    // next one), without holding every name of a large store.
+    ImagePage page;
+    if (limit == 0) return page;
+    std::set<std::string> ids;
+    for (const auto& dir : fs::directory_iterator(root_ / "objects")) {
+        std::string name = dir.path().filename().string();
+        if (name <= after || !is_image_id(name)) continue;
+        if (ids.size() > limit && name >= *ids.rbegin()) continue;
+        ids.insert(std::move(name));
+        if (ids.size() > limit + 1) ids.erase(std::prev(ids.end()));
+    }
+    size_t taken = 0;
+    for (const std::string& id : ids) {
+        if (taken++ == limit) {
+            page.next = *std::prev(ids.end(), 2); // the last id this page looked at
+            break;
+        }
+        // An upload not complete yet, or an image removed meanwhile, is not listed.
+        struct stat st {};
+        const auto info = head(id);
+        if (!info || ::stat((blob_path(id).string() + ".json").c_str(), &st) != 0) continue;
+        const auto created = std::chrono::seconds(st.st_mtim.tv_sec) +
+                             std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+        page.images.push_back(StoredImage{
+            *info, std::chrono::system_clock::time_point(
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(created))});
+    }
+    return page;
 }
 
 std::string LocalStorage::identity() {

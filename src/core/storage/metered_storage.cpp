@@ -5,9 +5,10 @@ namespace imgpipe {
 namespace {
 
 constexpr const char* kRead = "imgpipe_storage_read_seconds";
-constexpr const char* kReadHelp = "Seconds per storage read call (head, open, local_file), by backend.";
+constexpr const char* kReadHelp = "Seconds per storage read call (head, open, local_file, exists, list), by backend.";
 constexpr const char* kWrite = "imgpipe_storage_write_seconds";
-constexpr const char* kWriteHelp = "Seconds per storage write call (put_file, put_bytes, remove), by backend.";
+constexpr const char* kWriteHelp =
+    "Seconds per storage write call (put_file, put_bytes, remove, remove_image), by backend.";
 
 } // namespace
 
@@ -17,11 +18,15 @@ MeteredStorage::MeteredStorage(Storage& inner, const std::string& backend, Metri
       open_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets, {{"backend", backend}, {"op", "open"}})),
       local_file_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets,
                                     {{"backend", backend}, {"op", "local_file"}})),
+      exists_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets, {{"backend", backend}, {"op", "exists"}})),
+      list_(metrics.histogram(kRead, kReadHelp, kLatencyBuckets, {{"backend", backend}, {"op", "list"}})),
       put_file_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets,
                                   {{"backend", backend}, {"op", "put_file"}})),
       put_bytes_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets,
                                    {{"backend", backend}, {"op", "put_bytes"}})),
-      remove_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets, {{"backend", backend}, {"op", "remove"}})) {}
+      remove_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets, {{"backend", backend}, {"op", "remove"}})),
+      remove_image_(metrics.histogram(kWrite, kWriteHelp, kLatencyBuckets,
+                                      {{"backend", backend}, {"op", "remove_image"}})) {}
 
 std::optional<ObjectInfo> MeteredStorage::head(const std::string& id) {
     const auto timer = head_.time();
@@ -56,6 +61,21 @@ LocalFile MeteredStorage::local_file(const std::string& id) {
 void MeteredStorage::remove(const std::string& id) {
     const auto timer = remove_.time();
     inner_.remove(id);
+}
+
+size_t MeteredStorage::remove_image(const std::string& uuid) {
+    const auto timer = remove_image_.time();
+    return inner_.remove_image(uuid);
+}
+
+bool MeteredStorage::exists(const std::string& id) {
+    const auto timer = exists_.time();
+    return inner_.exists(id);
+}
+
+ImagePage MeteredStorage::list_images(const std::string& after, size_t limit) {
+    const auto timer = list_.time();
+    return inner_.list_images(after, limit);
 }
 
 } // namespace imgpipe

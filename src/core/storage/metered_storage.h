@@ -9,8 +9,8 @@ namespace imgpipe {
 
 // Any Storage, with the latency of each call observed in the registry, so that the backends stay
 // free of metrics:
-//   imgpipe_storage_read_seconds{backend, op}  op = head, open, local_file
-//   imgpipe_storage_write_seconds{backend, op} op = put_file, put_bytes, remove
+//   imgpipe_storage_read_seconds{backend, op}  op = head, open, local_file, exists, list
+//   imgpipe_storage_write_seconds{backend, op} op = put_file, put_bytes, remove, remove_image
 // A call is observed whether it succeeds or throws (a timeout is a latency too). open() is timed
 // until the object is open, not while its bytes stream out; local_file() includes the download of
 // a remote object. identity(), temp_dir(), blocking() and presigned_url() do no I/O worth timing
@@ -29,6 +29,9 @@ public:
     std::filesystem::path temp_dir() const override { return inner_.temp_dir(); }
     bool blocking() const override { return inner_.blocking(); }
     void remove(const std::string& id) override;
+    size_t remove_image(const std::string& uuid) override;
+    bool exists(const std::string& id) override;
+    ImagePage list_images(const std::string& after, size_t limit) override;
     std::string identity() override { return inner_.identity(); }
     std::optional<std::string> presigned_url(const ObjectInfo& info, int expires_s) override {
         return inner_.presigned_url(info, expires_s);
@@ -38,7 +41,8 @@ public:
 
 private:
     Storage& inner_;
-    Histogram &head_, &open_, &local_file_, &put_file_, &put_bytes_, &remove_;
+    Histogram &head_, &open_, &local_file_, &exists_, &list_, &put_file_, &put_bytes_, &remove_,
+        &remove_image_;
 };
 
 } // namespace imgpipe

@@ -47,6 +47,20 @@ public:
     // Downloads into `fd` (truncated and rewritten on each attempt).
     Reply get_to_fd(const std::string& key, int fd);
     Reply del(const std::string& key);
+    // One page of ListObjectsV2 (at most 1000 keys): the keys under `prefix` after `start_after`,
+    // with `delimiter` grouping deeper keys into prefixes that are not listed. Keys come whole
+    // (sent with encoding-type=url, decoded here).
+    struct Listed {
+        std::string key;
+        std::string last_modified; // ISO 8601, as S3 writes it: 2026-12-02T08:15:39.000Z
+        uint64_t size = 0;
+    };
+    struct Listing {
+        std::vector<Listed> keys;
+        std::string continuation; // non-empty: pass it back for the next page
+    };
+    Listing list(const std::string& prefix, const std::string& delimiter, const std::string& start_after,
+                 const std::string& continuation);
     // A small object's bytes in Reply::body.
     Reply get_bytes(const std::string& key);
     // Streams `length` bytes of the object (of `size` bytes) from byte `first`: a GET (with a Range

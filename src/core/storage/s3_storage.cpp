@@ -8,6 +8,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <ctime>
 
 namespace imgpipe {
 
@@ -22,6 +23,13 @@ int to_int(const std::string& s) {
 std::string header(const S3Client::Reply& r, const std::string& name) {
     auto it = r.headers.find(name);
     return it == r.headers.end() ? "" : it->second;
+}
+
+// "2026-12-02T08:15:39.000Z" (S3's LastModified) as a time point; the epoch if it is not one.
+std::chrono::system_clock::time_point parse_iso8601(const std::string& s) {
+    std::tm tm{};
+    if (s.size() < 19 || !strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return {};
+    return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
 } // namespace
@@ -135,6 +143,58 @@ void S3Storage::remove(const std::string& id) {
         spdlog::error("S3 DELETE of {} answered HTTP {}", id, r.status);
         throw Error(ErrorCode::storage_unavailable, "image storage is unavailable; try again shortly");
     }
+}
+
+size_t S3Storage::remove_image(const std::string& uuid) {
+    const std::string original = key_of(uuid); // validates the uuid
+    size_t removed = head(uuid) ? 1 : 0;
+    remove(uuid);
+    std::string continuation;
+    do {
+        const auto listing = client_.list(original + "/", "", "", continuation);
+        for (const auto& listed : listing.keys) {
+            const auto r = client_.del(listed.key);
+            if (r.status != 204 && r.status != 200 && r.status != 404) {
+                spdlog::error("S3 DELETE of {} answered HTTP {}", listed.key, r.status);
+                throw Error(ErrorCode::storage_unavailable, "image storage is unavailable; try again shortly");
+            }
+            ++removed;
+        }
+        continuation = listing.continuation;
+    } while (!continuation.empty());
+    return removed;
+}
+
+ImagePage S3Storage::list_images(const std::string& after, size_t limit) {
+    if (limit == 0) return {};
+    const std::string& prefix = client_.config().prefix;
+    // The originals' keys, one more than the page (it tells whether there is a next one). With the
+    // delimiter every image's variants are one common prefix, so a page of the listing is mostly
+    // originals; other keys at this level (store-id, foreign objects) are skipped.
+    std::vector<S3Client::Listed> originals;
+    std::string continuation;
+    do {
+        auto listing = client_.list(prefix, "/", after.empty() ? "" : prefix + after, continuation);
+        for (auto& listed : listing.keys) {
+            if (originals.size() > limit) break;
+            if (is_image_id(std::string_view(listed.key).substr(prefix.size()))) {
+                originals.push_back(std::move(listed));
+            }
+        }
+        continuation = originals.size() > limit ? "" : listing.continuation;
+    } while (!continuation.empty());
+    ImagePage page;
+    for (size_t i = 0; i < originals.size(); ++i) {
+        const std::string id = originals[i].key.substr(prefix.size());
+        if (i == limit) {
+            page.next = originals[i - 1].key.substr(prefix.size());
+            break;
+        }
+        if (auto info = head(id)) { // removed since the listing: not listed
+            page.images.push_back(StoredImage{*info, parse_iso8601(originals[i].last_modified)});
+        }
+    }
+    return page;
 }
 
 std::string S3Storage::identity() {

@@ -27,6 +27,13 @@ public:
     std::filesystem::path temp_dir() const override { return temp_dir_; }
     bool blocking() const override { return true; }
     void remove(const std::string& id) override;
+    // The original (one DELETE), then every key under <prefix><uuid>/ (listed after that, so a
+    // variant stored meanwhile is either listed or sees its original gone), one DELETE each.
+    size_t remove_image(const std::string& uuid) override;
+    bool exists(const std::string& id) override { return head(id).has_value(); }
+    // ListObjectsV2 with delimiter '/' (the originals are the keys without one), then a HEAD for
+    // each original listed, for its metadata.
+    ImagePage list_images(const std::string& after, size_t limit) override;
     std::string identity() override; // the object <prefix>store-id
     std::optional<std::string> presigned_url(const ObjectInfo& info, int expires_s) override;
 

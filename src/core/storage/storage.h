@@ -4,12 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace imgpipe {
 
@@ -31,6 +33,18 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ObjectInfo, id, content_type, content_length,
 struct LocalFile {
     std::filesystem::path path;
     std::shared_ptr<void> keep;
+};
+
+// An original as the list of images reports it.
+struct StoredImage {
+    ObjectInfo info;
+    std::chrono::system_clock::time_point created; // when the original was stored
+};
+
+// One page of the list of originals, ordered by id (UUIDs are random: not by time).
+struct ImagePage {
+    std::vector<StoredImage> images;
+    std::string next; // the id to list after for the next page; empty on the last page
 };
 
 // An id split into its parts: "<uuid>" or "<uuid>/<canonical chain>". Throws Error(not_found) for
@@ -74,6 +88,14 @@ public:
     virtual bool blocking() const { return false; }
     // Deletes an object (nothing if there is none).
     virtual void remove(const std::string& id) = 0;
+    // Deletes an image: its original first, so that no new variant starts from it, then its mipmap
+    // and every variant. Returns how many objects it removed (0: there was no such image).
+    virtual size_t remove_image(const std::string& uuid) = 0;
+    // Whether the object is in the store now, asked of the store itself and never of a cache: a
+    // writer that may have raced with remove_image checks the original this way after its put.
+    virtual bool exists(const std::string& id) = 0;
+    // Up to `limit` originals whose ids sort after `after` (from the first when empty), by id.
+    virtual ImagePage list_images(const std::string& after, size_t limit) = 0;
     // A random token kept in the store itself, created by the first caller: processes that report
     // the same identity share one store (cluster mode refuses to start otherwise).
     virtual std::string identity() = 0;

@@ -29,6 +29,11 @@ public:
     }
     fs::path temp_dir() const override { return local_.temp_dir(); }
     void remove(const std::string& id) override { local_.remove(id); }
+    size_t remove_image(const std::string& uuid) override { return local_.remove_image(uuid); }
+    bool exists(const std::string& id) override { return local_.exists(id); }
+    ImagePage list_images(const std::string& after, size_t limit) override {
+        return local_.list_images(after, limit);
+    }
     std::string identity() override { return local_.identity(); }
 
 private:
@@ -95,6 +100,19 @@ TEST_F(Cache, VariantsAreNeverCached) {
     cache.head(variant);
     cache.head(variant);
     EXPECT_EQ(cache.counts().head, 2u);
+}
+
+TEST_F(Cache, AnOriginalFoundGoneLeavesTheCache) {
+    CachedStorage cache(*remote_, root_ / "cache", 1 << 20);
+    ASSERT_TRUE(cache.head(kA));
+    const fs::path copy = cache.local_file(kA).path;
+    ASSERT_TRUE(fs::exists(copy));
+    EXPECT_EQ(remote_->remove_image(kA), 1u); // an API node deleted it, not through this cache
+    EXPECT_TRUE(cache.head(kA)); // the cache still answers: ids are never reused
+    EXPECT_FALSE(cache.exists(kA)); // asks the store
+    EXPECT_FALSE(fs::exists(copy));
+    EXPECT_FALSE(cache.head(kA));
+    EXPECT_EQ(cache.counts().cache_files, 0u);
 }
 
 } // namespace

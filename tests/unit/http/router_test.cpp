@@ -43,16 +43,18 @@ TEST(Router, Routes) {
 
 TEST(Router, UnknownPathsAre404AndWrongMethods405) {
     EXPECT_EQ(route_error("GET", "/nope"), ErrorCode::not_found);
-    EXPECT_EQ(route_error("GET", "/image/"), ErrorCode::not_found);
+    EXPECT_EQ(route_error("GET", "/images/"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "relative"), ErrorCode::not_found);
     EXPECT_EQ(route_error("GET", "/" + std::string(9000, 'a')), ErrorCode::uri_too_long);
     std::string allow;
     EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
     EXPECT_EQ(allow, "POST");
-    EXPECT_EQ(route_error("DELETE", "/image/" + kId + "/", &allow), ErrorCode::method_not_allowed);
-    EXPECT_EQ(allow, "GET, HEAD");
+    EXPECT_EQ(route_error("PUT", "/image/" + kId + "/", &allow), ErrorCode::method_not_allowed);
+    EXPECT_EQ(allow, "GET, HEAD, DELETE"); // the methods of both routes of this path
     EXPECT_EQ(route_error("HEA", "/health"), ErrorCode::method_not_allowed);
     EXPECT_EQ(route_error("POST", "/image/" + kId + "/rotate:10/", &allow), ErrorCode::method_not_allowed);
+    EXPECT_EQ(allow, "GET, HEAD, DELETE");
+    EXPECT_EQ(route_error("DELETE", "/image/", &allow), ErrorCode::method_not_allowed);
     EXPECT_EQ(allow, "GET, HEAD");
 }
 
@@ -60,6 +62,9 @@ TEST(Router, RouteOfPathIgnoresTheMethod) {
     EXPECT_EQ(route_of_path("/image/upload/").name, "upload");
     EXPECT_EQ(route_of_path("/image/" + kId + "/rotate:10/?sig=x").name, "image");
     EXPECT_EQ(route_of_path("/bytes/" + kId).name, "bytes");
+    std::string methods; // OPTIONS lists the methods of every route of the path
+    EXPECT_EQ(route_of_path("/image/" + kId + "/", &methods).name, "image");
+    EXPECT_EQ(methods, "GET, HEAD, DELETE");
     EXPECT_THROW(route_of_path("/nope"), Error);
     EXPECT_THROW(route_of_path("/" + std::string(9000, 'a')), Error);
 }
@@ -88,6 +93,19 @@ TEST(Router, EachRouteHasItsPolicies) {
     EXPECT_EQ(route_error("GET", "/ui/a/b"), ErrorCode::not_found);
     // The 'upload' in a GET path is an id, not the upload route.
     EXPECT_EQ(route_error("GET", "/image/upload/", &allow), ErrorCode::method_not_allowed);
+    // One path, two routes: the method picks, and each has its own key rule.
+    const Route del = route("DELETE", "/image/" + kId + "/rotate:10/", allow);
+    EXPECT_EQ(del.spec->handler, &Api::remove);
+    EXPECT_TRUE(del.spec->needs_api_key);
+    EXPECT_EQ(del.chain, std::vector<std::string>{"rotate:10"});
+    const Route list = route("GET", "/image/?limit=5&after=x", allow);
+    EXPECT_EQ(list.spec->handler, &Api::list);
+    EXPECT_TRUE(list.spec->needs_api_key);
+    EXPECT_EQ(query_value(list.query, "limit"), "5");
+    EXPECT_EQ(query_value(list.query, "after"), "x");
+    EXPECT_EQ(query_value("a&b=%41", "a"), "");
+    EXPECT_EQ(query_value("a&b=%41", "b"), "A");
+    EXPECT_EQ(query_value("a&b=%41", "c"), std::nullopt);
 }
 
 } // namespace

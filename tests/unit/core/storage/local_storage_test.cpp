@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <fcntl.h>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace imgpipe {
 namespace {
@@ -134,6 +137,76 @@ TEST_F(LocalStorageTest, TempFileRemovesItselfUnlessReleased) {
     EXPECT_TRUE(fs::exists(kept));
     fs::remove(kept);
     EXPECT_TRUE(fs::is_empty(s.temp_dir()));
+}
+
+// The bytes a variant takes under the cap: its blob and its metadata file.
+uint64_t footprint(LocalStorage& s, const std::string& id) {
+    const fs::path blob = s.blob_path(id);
+    return fs::file_size(blob) + fs::file_size(blob.string() + ".json");
+}
+
+TEST_F(LocalStorageTest, TheVariantCapRemovesTheLeastRecentlyUsedAndNeverOriginalsOrMipmaps) {
+    const std::string id = new_image_id();
+    const std::string big(5000, 'o'), bytes(1000, 'v');
+    const std::string a = id + "/scale:10x", b = id + "/scale:11x", c = id + "/scale:12x", d = id + "/scale:13x";
+    uint64_t one = 0;
+    {
+        LocalStorage probe(root_);
+        probe.put_bytes(info(a, bytes), bytes);
+        one = footprint(probe, a);
+        probe.remove(a);
+    }
+    LocalStorage s(root_, std::chrono::seconds(0), 3 * one); // room for three variants
+    s.put_bytes(info(id + "/mipmap", big), big);              // both over the cap alone: never counted
+    s.put_bytes(info(id, big), big);
+    for (const auto& v : {a, b, c}) s.put_bytes(info(v, bytes), bytes);
+    EXPECT_EQ(s.variant_bytes(), 3 * one);
+    EXPECT_EQ(s.variants_evicted(), 0u);
+    ASSERT_TRUE(s.head(a)); // a is used: b is now the least recently used
+    s.put_bytes(info(d, bytes), bytes);
+    EXPECT_FALSE(s.head(b));
+    EXPECT_FALSE(fs::exists(s.blob_path(b)));
+    for (const auto& kept : {id, id + "/mipmap", a, c, d}) EXPECT_TRUE(s.head(kept)) << kept;
+    EXPECT_EQ(s.variant_bytes(), 3 * one);
+    EXPECT_EQ(s.variants_evicted(), 1u);
+    // Deleting takes its variants out of the count.
+    s.remove(c);
+    EXPECT_EQ(s.variant_bytes(), 2 * one);
+    EXPECT_EQ(s.remove_image(id), 4u);
+    EXPECT_EQ(s.variant_bytes(), 0u);
+}
+
+TEST_F(LocalStorageTest, TheVariantCapRebuildsItsOrderFromTheFilesAtStart) {
+    const std::string id = new_image_id();
+    const std::string bytes(1000, 'v');
+    std::vector<std::string> variants;
+    uint64_t one = 0;
+    {
+        LocalStorage s(root_);
+        s.put_bytes(info(id, bytes), bytes);
+        for (int i = 0; i < 4; ++i) {
+            variants.push_back(id + "/scale:" + std::to_string(10 + i) + "x");
+            s.put_bytes(info(variants.back(), bytes), bytes);
+        }
+        one = footprint(s, variants[0]);
+        // Last used (access and modification times, as a restart finds them): 2, 0, 3, 1 from
+        // oldest to newest.
+        const std::time_t base = std::time(nullptr) - 10000;
+        int step = 0;
+        for (int i : {2, 0, 3, 1}) {
+            const timespec t{base + 100 * step++, 0};
+            const timespec times[2] = {t, t};
+            ASSERT_EQ(::utimensat(AT_FDCWD, s.blob_path(variants[i]).c_str(), times, 0), 0);
+        }
+    }
+    LocalStorage s(root_, std::chrono::seconds(0), 2 * one);
+    EXPECT_EQ(s.variants_evicted(), 2u);
+    EXPECT_EQ(s.variant_bytes(), 2 * one);
+    EXPECT_FALSE(s.head(variants[2]));
+    EXPECT_FALSE(s.head(variants[0]));
+    EXPECT_TRUE(s.head(variants[3]));
+    EXPECT_TRUE(s.head(variants[1]));
+    EXPECT_TRUE(s.head(id));
 }
 
 } // namespace

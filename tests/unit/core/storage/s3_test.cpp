@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 
@@ -86,6 +87,15 @@ TEST_P(S3Signed, SignedRequestsAreAccepted) {
     EXPECT_EQ(read_all(*s.open(id)), bytes);
     const LocalFile f = s.local_file(id);
     EXPECT_EQ(fs::file_size(f.path), bytes.size());
+    // The listing's query string is signed too (ListObjectsV2 with a cursor, then DELETEs).
+    s.put_bytes(info(id + "/grayscale", "v"), "v");
+    const std::string second = new_image_id();
+    s.put_bytes(info(second, bytes), bytes);
+    const ImagePage page = s.list_images(std::min(id, second), 5);
+    ASSERT_EQ(page.images.size(), 1u);
+    EXPECT_EQ(page.images[0].info.id, std::max(id, second));
+    EXPECT_EQ(s.remove_image(id), 2u);
+    EXPECT_FALSE(s.exists(id + "/grayscale"));
     fs::remove_all(temp_root());
 }
 

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -171,6 +173,72 @@ TEST_P(StorageContract, SpoolFilesAreConsumed) {
     const std::string id = new_image_id();
     storage_->put_file(info(id, "spooled"), spool("spooled"));
     EXPECT_TRUE(fs::is_empty(storage_->temp_dir()));
+}
+
+TEST_P(StorageContract, RemoveImageTakesTheOriginalItsMipmapAndEveryVariant) {
+    const std::string id = new_image_id(), other = new_image_id();
+    const std::vector<std::string> objects{id, id + "/mipmap", id + "/rotate:10|convert:png", id + "/scale:20x"};
+    for (const auto& o : objects) storage_->put_bytes(info(o, o), o);
+    storage_->put_bytes(info(other, "other"), "other");
+    storage_->put_bytes(info(other + "/scale:20x", "v"), "v");
+    for (const auto& o : objects) ASSERT_TRUE(storage_->head(o)) << o; // cached where a backend caches
+
+    EXPECT_EQ(storage_->remove_image(id), objects.size());
+    for (const auto& o : objects) {
+        EXPECT_FALSE(storage_->head(o)) << o;
+        EXPECT_FALSE(storage_->exists(o)) << o;
+        EXPECT_EQ(storage_->open(o), nullptr) << o;
+    }
+    EXPECT_EQ(storage_->remove_image(id), 0u); // nothing left: "no such image"
+    EXPECT_EQ(storage_->remove_image(new_image_id()), 0u);
+    EXPECT_TRUE(storage_->exists(other)); // other images keep everything
+    EXPECT_EQ(read_all(*storage_->open(other + "/scale:20x")), "v");
+    // Whatever is stored under the id afterwards (a late transform's put) is an object like any
+    // other, and the original's absence is what its writer checks.
+    storage_->put_bytes(info(id + "/scale:20x", "late"), "late");
+    EXPECT_FALSE(storage_->exists(id));
+    EXPECT_EQ(storage_->remove_image(id), 1u);
+}
+
+TEST_P(StorageContract, ImagesAreListedByIdInPages) {
+    std::vector<std::string> ids(7);
+    for (size_t i = 0; i < ids.size(); ++i) {
+        ids[i] = new_image_id();
+        storage_->put_bytes(info(ids[i], "bytes", "f" + std::to_string(i) + ".png"), "bytes");
+        if (i % 2 == 0) { // variants and mipmaps are not listed
+            storage_->put_bytes(info(ids[i] + "/mipmap", "m"), "m");
+            storage_->put_bytes(info(ids[i] + "/scale:20x", "v"), "v");
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    const auto now = std::chrono::system_clock::now();
+    std::vector<std::string> seen;
+    std::string after;
+    int pages = 0;
+    do {
+        const ImagePage page = storage_->list_images(after, 3);
+        ASSERT_LE(page.images.size(), 3u);
+        for (const auto& image : page.images) {
+            seen.push_back(image.info.id);
+            EXPECT_EQ(image.info.content_type, "image/png");
+            EXPECT_EQ(image.info.content_length, 5u);
+            EXPECT_TRUE(image.info.filename.starts_with("f") && image.info.filename.ends_with(".png"))
+                << image.info.filename;
+            EXPECT_LT(std::chrono::abs(image.created - now), std::chrono::minutes(2)) << image.info.id;
+        }
+        after = page.next;
+        ++pages;
+    } while (!after.empty() && pages < 10);
+    EXPECT_EQ(seen, ids);
+    EXPECT_EQ(pages, 3); // 3 + 3 + 1
+    EXPECT_TRUE(storage_->list_images(ids.back(), 3).images.empty());
+    // The cursor is exclusive and the limit exact.
+    const ImagePage two = storage_->list_images(ids[1], 2);
+    ASSERT_EQ(two.images.size(), 2u);
+    EXPECT_EQ(two.images[0].info.id, ids[2]);
+    EXPECT_EQ(two.next, ids[3]);
+    storage_->remove_image(ids[2]); // a removed image is not listed
+    EXPECT_EQ(storage_->list_images(ids[1], 1).images.at(0).info.id, ids[3]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageContract, ::testing::Values("local", "s3rver", "moto_open"),
