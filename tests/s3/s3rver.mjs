@@ -10,6 +10,7 @@
 //     renamed into place once on disk. s3rver writes into the object's own file, answers before
 //     the last bytes reach it, and lets two writers of one key interleave.
 //   - The HEAD of a bucket does not list the bucket (s3rver's does: slower with every object).
+//   - `Range: bytes=0-0` is the first byte (s3rver sends the whole object).
 //   - GET /-/stats answers {"connections": N, "requests": N} (what this process accepted so far;
 //     no bucket name starts with "-"), so tests see connection reuse from the server's side.
 //
@@ -172,6 +173,20 @@ FilesystemStore.prototype.putObject = async function putObject(object) {
         await fs.promises.rm(temp, { force: true });
         throw e;
     }
+};
+
+// s3rver reads a range that ends at byte 0 (`bytes=0-0`, the first byte) as "to the end"
+// (`options.end || Infinity`) and sends the whole object; S3 sends the one byte.
+const getObject = FilesystemStore.prototype.getObject;
+FilesystemStore.prototype.getObject = async function getFirstByte(bucket, key, options) {
+    if (!options || options.end !== 0 || options.start !== 0) return getObject.call(this, bucket, key, options);
+    const object = await getObject.call(this, bucket, key, { start: 0, end: 1 });
+    if (object && object.content && object.range) {
+        object.content.destroy();
+        object.content = fs.createReadStream(this.getResourcePath(bucket, key, "object"), { start: 0, end: 0 });
+        object.range.end = 0;
+    }
+    return object;
 };
 
 const s3rver = new S3rver({

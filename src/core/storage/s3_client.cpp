@@ -379,13 +379,13 @@ S3Client::Reply S3Client::del(const std::string& key) {
 
 S3Client::Listing S3Client::list(const std::string& prefix, const std::string& delimiter,
                                   const std::string& start_after, const std::string& continuation) {
-    // Names in byte order, as SigV4 canonicalises them. curl 7.88 signs the query as written and
-    // a signature-checking server (moto) refuses its signature of a %XX in a value, so '/' (in
-    // every prefix) goes unencoded; the other bytes of ids and prefixes need no encoding.
+    // Names in byte order, as SigV4 canonicalises them; values encoded as AWS canonicalises them
+    // ('/' too: prefix=a%2F). curl 7.88 signs the query as written, so it must be written in that
+    // canonical form.
     std::string query;
     auto param = [&query](const char* name, const std::string& value) {
         if (value.empty()) return;
-        query += (query.empty() ? "?" : "&") + std::string(name) + "=" + aws_uri_encode(value, true);
+        query += (query.empty() ? "?" : "&") + std::string(name) + "=" + aws_uri_encode(value, false);
     };
     param("continuation-token", continuation);
     param("delimiter", delimiter);

@@ -87,7 +87,11 @@ TEST_P(S3Signed, SignedRequestsAreAccepted) {
     EXPECT_EQ(read_all(*s.open(id)), bytes);
     const LocalFile f = s.local_file(id);
     EXPECT_EQ(fs::file_size(f.path), bytes.size());
-    // The listing's query string is signed too (ListObjectsV2 with a cursor, then DELETEs).
+    // The listing's query string is signed too (ListObjectsV2 with a cursor, then DELETEs). AWS
+    // requires '/' to be encoded in query values (prefix=a%2F); moto 5's check refuses that
+    // signature (it canonicalises a percent-encoded value differently), so the signed listing is
+    // checked on s3rver, whose check (tests/s3/s3rver.mjs) follows AWS's documented rules.
+    if (GetParam() == "moto_auth") return;
     s.put_bytes(info(id + "/grayscale", "v"), "v");
     const std::string second = new_image_id();
     s.put_bytes(info(second, bytes), bytes);
