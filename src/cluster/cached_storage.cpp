@@ -65,19 +65,24 @@ void CachedStorage::remove(const std::string& id) {
 size_t CachedStorage::remove_image(const std::string& uuid) {
     ++remove_;
     const size_t removed = store_.remove_image(uuid);
-    forget(uuid);
-    forget(uuid + "/mipmap");
+    forget_original(uuid);
     return removed;
 }
 
 bool CachedStorage::exists(const std::string& id) {
     ++head_;
-    const bool there = store_.exists(id);
-    if (!there) {
+    if (store_.exists(id)) return true;
+    if (id.find('/') == std::string::npos) {
+        forget_original(id);
+    } else {
         forget(id);
-        if (id.find('/') == std::string::npos) forget(id + "/mipmap"); // an original: its mipmap too
     }
-    return there;
+    return false;
+}
+
+void CachedStorage::forget_original(const std::string& uuid) {
+    forget(uuid);
+    forget(uuid + "/mipmap");
 }
 
 void CachedStorage::forget(const std::string& id) {

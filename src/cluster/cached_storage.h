@@ -53,6 +53,7 @@ private:
     static bool immutable_source(const std::string& id); // an original or a mipmap
     void evict_locked();
     void forget(const std::string& id); // its metadata and, unless being read, its file
+    void forget_original(const std::string& uuid); // and its mipmap, the other copy made of it
 
     Storage& store_;
     std::filesystem::path dir_;

@@ -258,24 +258,27 @@ void LocalStorage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
     blob.release();
 }
 
-std::unique_ptr<BlobReader> LocalStorage::open(const std::string& id) {
-    if (!head(id)) return nullptr;
-    const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nullptr;
-    struct stat st {};
-    ::fstat(fd, &st);
-    return std::make_unique<FileReader>(fd, static_cast<uint64_t>(st.st_size));
-}
+std::unique_ptr<BlobReader> LocalStorage::open(const std::string& id) { return open_at(id, 0, std::nullopt); }
 
 std::unique_ptr<BlobReader> LocalStorage::open_range(const std::string& id, uint64_t first, uint64_t length) {
+    return open_at(id, first, length);
+}
+
+std::unique_ptr<BlobReader> LocalStorage::open_at(const std::string& id, uint64_t first,
+                                                  std::optional<uint64_t> length) {
     if (!head(id)) return nullptr;
     const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
-    if (::lseek(fd, static_cast<off_t>(first), SEEK_SET) < 0) {
+    if (!length) {
+        struct stat st {};
+        ::fstat(fd, &st);
+        length = static_cast<uint64_t>(st.st_size);
+    }
+    if (first > 0 && ::lseek(fd, static_cast<off_t>(first), SEEK_SET) < 0) {
         ::close(fd);
         throw std::runtime_error("seek failed");
     }
-    return std::make_unique<FileReader>(fd, length);
+    return std::make_unique<FileReader>(fd, *length);
 }
 
 LocalFile LocalStorage::local_file(const std::string& id) {

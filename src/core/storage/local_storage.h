@@ -64,6 +64,8 @@ public:
 
 private:
     void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp);
+    // The blob from byte `first`: `length` bytes, or to its end when none is given.
+    std::unique_ptr<BlobReader> open_at(const std::string& id, uint64_t first, std::optional<uint64_t> length);
     // Caches `info` unless an image was removed since `epoch` (read before its file was).
     void remember(const ObjectInfo& info, uint64_t epoch);
     uint64_t cache_epoch();

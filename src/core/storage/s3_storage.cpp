@@ -114,16 +114,16 @@ void S3Storage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
     expect_stored(client_.put_bytes(key_of(info.id), bytes, metadata_headers(info)), info.id);
 }
 
-std::unique_ptr<BlobReader> S3Storage::open(const std::string& id) {
-    const auto info = head(id);
-    if (!info) return nullptr;
-    return client_.get_stream(key_of(id), 0, info->content_length, info->content_length);
-}
+std::unique_ptr<BlobReader> S3Storage::open(const std::string& id) { return open_at(id, 0, std::nullopt); }
 
 std::unique_ptr<BlobReader> S3Storage::open_range(const std::string& id, uint64_t first, uint64_t length) {
+    return open_at(id, first, length);
+}
+
+std::unique_ptr<BlobReader> S3Storage::open_at(const std::string& id, uint64_t first, std::optional<uint64_t> length) {
     const auto info = head(id);
     if (!info) return nullptr;
-    return client_.get_stream(key_of(id), first, length, info->content_length);
+    return client_.get_stream(key_of(id), first, length.value_or(info->content_length), info->content_length);
 }
 
 LocalFile S3Storage::local_file(const std::string& id) {

@@ -44,6 +44,8 @@ public:
 private:
     std::vector<std::string> metadata_headers(const ObjectInfo& info) const;
     void expect_stored(const S3Client::Reply& reply, const std::string& id) const;
+    // The object from byte `first`: `length` bytes, or to its end when none is given.
+    std::unique_ptr<BlobReader> open_at(const std::string& id, uint64_t first, std::optional<uint64_t> length);
 
     S3Client client_;
     std::filesystem::path temp_dir_;
