@@ -1,5 +1,6 @@
 #include "cluster/nats_work.h"
 
+#include "core/hash.h"
 #include "core/ids.h"
 
 #include <spdlog/spdlog.h>
@@ -158,7 +159,7 @@ awaitable<ObjectInfo> NatsWork::ingest(std::unique_ptr<Spool> spool, std::string
         // parse); the worker checks it, stores the original under its id and removes this.
         job.staging = job.key + "/upload";
         job.size = spool->size();
-        job.etag = "\"" + spool->md5_hex() + "\"";
+        job.etag = quoted_etag(spool->md5_hex());
         job.filename = filename;
         job.limits = config_.limits;
         job.output = config_.output;

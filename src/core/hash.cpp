@@ -29,6 +29,15 @@ std::string md5_hex(std::string_view data) {
     return m.hex();
 }
 
+std::string quoted_etag(std::string_view hex) {
+    std::string etag;
+    etag.reserve(hex.size() + 2);
+    etag += '"';
+    etag += hex;
+    etag += '"';
+    return etag;
+}
+
 std::string sha256_hex(std::string_view data) {
     unsigned char out[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);

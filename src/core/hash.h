@@ -19,6 +19,8 @@ private:
 };
 
 std::string md5_hex(std::string_view data);
+// An MD5 in hex as the strong ETag of the bytes it digests: in double quotes.
+std::string quoted_etag(std::string_view hex);
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data); // raw 32 bytes
 std::string to_hex(std::string_view bytes);

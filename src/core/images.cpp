@@ -30,7 +30,7 @@ ObjectInfo ImageService::ingest(Spool& spool, const std::string& filename) {
     spool.finish();
     if (spool.size() == 0) throw Error(ErrorCode::unsupported_media, "the file is empty");
     const ObjectInfo info = check_upload(spool.file().path(), new_image_id(), spool.size(),
-                                         "\"" + spool.md5_hex() + "\"", filename);
+                                         quoted_etag(spool.md5_hex()), filename);
     storage_.put_file(info, spool.file().release());
     return info;
 }
@@ -54,7 +54,7 @@ ObjectInfo ImageService::check_upload(const std::filesystem::path& file, const s
         const Mipmap m = make_mipmap(path);
         checked();
         storage_.put_bytes(ObjectInfo{mipmap_id(info.id), mipmap_content_type(m.bands), m.pixels.size(),
-                                      "\"" + md5_hex(m.pixels) + "\"", "mipmap", m.width, m.height},
+                                      quoted_etag(md5_hex(m.pixels)), "mipmap", m.width, m.height},
                            m.pixels);
     } else {
         verify_decodable(path, source.frames);
@@ -86,7 +86,7 @@ ImageService::Transformed ImageService::transform(const ObjectInfo& original, co
     info.id = derived_id;
     info.content_type = std::string(format_mime(out.format));
     info.content_length = out.bytes.size();
-    info.etag = "\"" + md5_hex(out.bytes) + "\"";
+    info.etag = quoted_etag(md5_hex(out.bytes));
     info.filename = derived_filename(original.filename, out.format);
     info.width = out.width;
     info.height = out.height;
