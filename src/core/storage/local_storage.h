@@ -63,7 +63,7 @@ public:
     uint64_t variants_evicted() const { return evicted_.load(); }
 
 private:
-    void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp);
+    void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp, bool durable);
     // The blob from byte `first`: `length` bytes, or to its end when none is given.
     std::unique_ptr<BlobReader> open_at(const std::string& id, uint64_t first, std::optional<uint64_t> length);
     // Caches `info` unless an image was removed since `epoch` (read before its file was).

@@ -58,6 +58,11 @@ void TempFile::sync_and_close() {
     }
 }
 
+void TempFile::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
 std::filesystem::path TempFile::release() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;

@@ -109,6 +109,36 @@ TEST_F(LocalStorageTest, ABlobWithoutMetadataIsNotVisible) {
     EXPECT_EQ(s.open(id), nullptr);
 }
 
+// Variants are not fsynced (they can be computed again): what a power cut may leave of one, a
+// short blob or cut metadata, is found when its metadata is first read and removed, so that the
+// next request computes it again. Originals and mipmaps are never judged so.
+TEST_F(LocalStorageTest, AVariantCutByAPowerCutIsRemovedNotServed) {
+    const std::string id = new_image_id();
+    const std::string short_blob = id + "/rotate:10", cut_meta = id + "/rotate:20", intact = id + "/rotate:30";
+    fs::path blob_of_short, meta_of_cut;
+    {
+        LocalStorage s(root_);
+        s.put_bytes(info(id, "original"), "original");
+        for (const auto& v : {short_blob, cut_meta, intact}) s.put_bytes(info(v, "variant bytes"), "variant bytes");
+        blob_of_short = s.blob_path(short_blob);
+        meta_of_cut = s.blob_path(cut_meta).string() + ".json";
+    }
+    fs::resize_file(blob_of_short, 4);
+    fs::resize_file(meta_of_cut, 10);
+    LocalStorage s(root_); // a restart: nothing cached
+    EXPECT_FALSE(s.head(short_blob));
+    EXPECT_EQ(s.open(short_blob), nullptr);
+    EXPECT_FALSE(fs::exists(blob_of_short));
+    EXPECT_FALSE(s.head(cut_meta));
+    EXPECT_FALSE(fs::exists(meta_of_cut));
+    ASSERT_TRUE(s.head(intact));
+    EXPECT_EQ(read_all(*s.open(intact)), "variant bytes");
+    ASSERT_TRUE(s.head(id));
+    // Computed again, it is stored and served as before.
+    s.put_bytes(info(short_blob, "variant bytes"), "variant bytes");
+    EXPECT_EQ(read_all(*s.open(short_blob)), "variant bytes");
+}
+
 TEST_F(LocalStorageTest, IdsCannotEscapeTheRoot) {
     LocalStorage s(root_);
     const std::string id = new_image_id();
