@@ -5,8 +5,8 @@
 #
 #   bench/run.sh               about 11 minutes
 #   DURATION=30 bench/run.sh   longer load runs (seconds per run, default 20)
-#   ONLY="cached big" bench/run.sh   only those parts, of: cold (the chains against IPX and the
-#                              minimal libvips program), cached, coalesce, upload, big
+#   ONLY="cached avif" bench/run.sh   only those parts, of: cold (the chains against IPX and the
+#                              minimal libvips program), cached, coalesce, upload, big, avif
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
 #   IMGPIPE_BIN=path, or SKIP_BUILD=1 with build/imgpipe present: no build
 #
@@ -32,14 +32,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PARTS="cold cached coalesce upload big"
+PARTS="cold cached coalesce upload big avif"
 ONLY=${ONLY:-${QUICK:+cold}}
 ONLY=${ONLY//,/ }
 for p in $ONLY; do
     [[ " $PARTS " == *" $p "* ]] || { log "ONLY: unknown part '$p' (parts: $PARTS)"; exit 2; }
 done
 part() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
-needs_ipx() { part cold || part big; }
+needs_ipx() { part cold || part big || part avif; }
 
 # ---------------------------------------------------------------- tools, corpus, builds
 need=()
@@ -69,6 +69,7 @@ helper() {
 }
 helper pagefault.c
 part cold && helper vips_minimal.cpp
+part avif && helper quality.cpp
 if [ ! -x "$WORK/ipx/node_modules/.bin/ipx" ]; then
     log "installing ipx from npm"
     mkdir -p "$WORK/ipx"
@@ -123,11 +124,11 @@ start_imgpipe() { # fresh data directory: nothing cached
 }
 
 # load SERVICE_PID PORT MODE IDS CONNECTIONS [SCRIPT]
-#   -> "rps cpu_ms_per_image p99_ms faults_per_request"
+#   -> "rps cpu_ms_per_image p99_ms faults_per_request mean_bytes" (mean_bytes: avif.lua only)
 # Every figure is "-" when nothing was answered.
 load() {
     local pid=$1 port=$2 mode=$3 ids=$4 conns=$5 script=${6:-variants.lua}
-    local ticks0 faults0 made0 out requests non2xx
+    local ticks0 faults0 made0 out requests non2xx bytes
     ticks0=$(cpu_ticks "$pid")
     faults0=$(faults "$pid")
     [ "$port" = $IMGPIPE_PORT ] && made0=$(transforms)
@@ -135,9 +136,10 @@ load() {
         "http://127.0.0.1:$port" 2>&1 || true)
     requests=$(field 'RESULT requests' "$out")
     non2xx=$(field non2xx "$out")
+    bytes=$(field mean_bytes "$out")
     if [ "${requests:-0}" = 0 ]; then
         log "warning: $mode c=$conns: no answers: $out"
-        echo "- - - -"
+        echo "- - - - -"
         return
     fi
     [ "$non2xx" = 0 ] || log "warning: $mode c=$conns had $non2xx non-2xx answers"
@@ -146,8 +148,8 @@ load() {
         log "warning: $mode c=$conns: fewer transforms than answers (some variants repeated)"
     fi
     awk -v r="$(field rps "$out")" -v t=$(($(cpu_ticks "$pid") - ticks0)) -v n="$requests" -v hz="$TICK" \
-        -v p="$(field p99_ms "$out")" -v f=$(($(faults "$pid") - faults0)) \
-        'BEGIN {printf "%.1f %.1f %.1f %.0f\n", r, (t * 1000 / hz) / n, p, f / n}'
+        -v p="$(field p99_ms "$out")" -v f=$(($(faults "$pid") - faults0)) -v b="${bytes:--}" \
+        'BEGIN {printf "%.1f %.1f %.1f %.0f %s\n", r, (t * 1000 / hz) / n, p, f / n, b}'
 }
 
 # ratio A B -> A/B with two decimals, "-" when either is missing
@@ -193,10 +195,10 @@ if part cold; then
             start_imgpipe
             log "cold $chain c=$c: imgpipe"
             R[imgpipe-$chain-$c]=$(load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" "$c")
-            log "  req/s, CPU ms/image, p99 ms, faults/request: ${R[imgpipe-$chain-$c]}"
+            log "  req/s, CPU ms/image, p99 ms, faults/request: ${R[imgpipe-$chain-$c]% *}"
             log "cold $chain c=$c: ipx"
             R[ipx-$chain-$c]=$(load "$IPX_PID" $IPX_PORT "ipx-$chain" "$IPX_FILES" "$c")
-            log "  req/s, CPU ms/image, p99 ms, faults/request: ${R[ipx-$chain-$c]}"
+            log "  req/s, CPU ms/image, p99 ms, faults/request: ${R[ipx-$chain-$c]% *}"
         done
     done
     IPX_PEAK=$(peak_rss_mb "$IPX_PID")
@@ -311,6 +313,41 @@ if part big; then
     IPX_BIG_PEAK=$(peak_rss_mb "$IPX_PID")
 fi
 
+# ---------------------------------------------------------------- AVIF at 1024 pixels
+if part avif; then
+    start_imgpipe
+    # First (it warms both encoders up): one output per photo from each at exactly 1024 pixels
+    # wide, against the source resized by vips; the same six images, so their sizes compare too.
+    mkdir -p "$WORK/avif"
+    declare -A AVIF_URL
+    for i in "${!PHOTOS[@]}"; do
+        p=${PHOTOS[$i]}
+        AVIF_URL[imgpipe-$p]="http://127.0.0.1:$IMGPIPE_PORT/bytes/${PHOTO_IDS[$i]}/scale:1024x%7Cconvert:avif/"
+        AVIF_URL[ipx-$p]="http://127.0.0.1:$IPX_PORT/w_1024,f_avif/$p.jpg"
+    done
+    declare -A AVIF_Q # service -> "psnr ssim bytes" averaged over the photos, or "- - -"
+    for service in imgpipe ipx; do
+        rows=""
+        for p in "${PHOTOS[@]}"; do
+            out=$WORK/avif/$service-$p.avif
+            rm -f "$out"
+            curl -s -f -o "$out" "${AVIF_URL[$service-$p]}" || true
+            row=$("$WORK/quality" "$WORK/corpus/$p.jpg" "$out" 2>/dev/null || true)
+            # counted only when decoded as AVIF/HEIF at exactly 1024 pixels wide
+            [[ $row == *" 1024x"*" heifload" ]] || { log "warning: $service $p: not a 1024-wide AVIF: ${row:-no image}"; row=""; }
+            rows+="${row:+$row $(stat -c %s "$out")$'\n'}"
+        done
+        AVIF_Q[$service]=$(awk -v n=${#PHOTOS[@]} 'NF {k++; p += $1; s += $2; b += $5}
+            END {if (k == n) printf "%.2f %.4f %.0f", p / k, s / k, b / k; else print "- - -"}' <<<"$rows")
+    done
+    log "cold AVIF c=2: imgpipe"
+    R[imgpipe-avif]=$(load "$IMGPIPE_PID" $IMGPIPE_PORT imgpipe "$IDS" 2 avif.lua)
+    log "  req/s, CPU ms/image, p99 ms, faults/request, mean bytes: ${R[imgpipe-avif]}"
+    log "cold AVIF c=2: ipx"
+    R[ipx-avif]=$(load "$IPX_PID" $IPX_PORT ipx "$IPX_FILES" 2 avif.lua)
+    log "  req/s, CPU ms/image, p99 ms, faults/request, mean bytes: ${R[ipx-avif]}"
+fi
+
 # ---------------------------------------------------------------- the table and the verdicts
 {
 if needs_ipx; then peers="IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX)"; else peers="IPX"; fi
@@ -375,6 +412,18 @@ if part upload; then
     echo "| ... the same with the full decode check of a 16 MP PNG | $UPLOAD_MBS | | | |"
     echo "| ... RSS MB before / after both uploads | $RSS_BEFORE_UPLOAD / $RSS_AFTER_UPLOAD / $RSS_AFTER_RECEIVE | | | flat: grows < $UPLOAD_GROWTH_GOAL |"
     verdict "upload-50mb RSS growth" "$UPLOAD_GROWTH" "<" "$UPLOAD_GROWTH_GOAL" " MB"
+fi
+if part avif; then
+    r=$(ratio "$(f imgpipe-avif 1)" "$(f ipx-avif 1)")
+    echo "| cold \`scale:1024x|convert:avif\` vs IPX \`w_1024,f_avif\`, c=2, req/s | $(f imgpipe-avif 1) | IPX $(f ipx-avif 1) | $r | >= 1 |"
+    verdict "avif-vs-ipx req/s c=2" "$r" ">=" 1
+    echo "| ... CPU ms per image | $(f imgpipe-avif 2) | IPX $(f ipx-avif 2) | $(ratio "$(f ipx-avif 2)" "$(f imgpipe-avif 2)")x less | |"
+    echo "| ... mean bytes per image of the cold runs (1004-1044 px; each run its own mix of photos) | $(f imgpipe-avif 5) | IPX $(f ipx-avif 5) | $(ratio "$(f imgpipe-avif 5)" "$(f ipx-avif 5)") | |"
+    q() { cut -d' ' -f"$2" <<<"${AVIF_Q[$1]}"; }
+    r=$(ratio "$(q imgpipe 3)" "$(q ipx 3)")
+    echo "| ... mean bytes per image, the six photos at exactly 1024 px | $(q imgpipe 3) | IPX $(q ipx 3) | $r | <= 1 |"
+    verdict "avif-vs-ipx bytes at 1024 px" "$r" "<=" 1
+    echo "| ... PSNR dB / SSIM against the source resized by vips, mean of the six | $(q imgpipe 1) / $(q imgpipe 2) | IPX $(q ipx 1) / $(q ipx 2) | | report |"
 fi
 echo
 printf '%s\n' "${VERDICTS[@]}"
