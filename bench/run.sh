@@ -5,8 +5,8 @@
 #
 #   bench/run.sh               about 11 minutes
 #   DURATION=30 bench/run.sh   longer load runs (seconds per run, default 20)
-#   ONLY="cached avif" bench/run.sh   only those parts, of: cold (the chains against IPX and the
-#                              minimal libvips program), cached, coalesce, upload, big, avif
+#   ONLY="avif saturated" bench/run.sh   only those parts, of: cold (the chains against IPX and the
+#                              minimal libvips program), cached, coalesce, upload, big, avif, saturated
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
 #   IMGPIPE_BIN=path, or SKIP_BUILD=1 with build/imgpipe present: no build
 #
@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PARTS="cold cached coalesce upload big avif"
+PARTS="cold cached coalesce upload big avif saturated"
 ONLY=${ONLY:-${QUICK:+cold}}
 ONLY=${ONLY//,/ }
 for p in $ONLY; do
@@ -348,6 +348,27 @@ if part avif; then
     log "  req/s, CPU ms/image, p99 ms, faults/request, mean bytes: ${R[ipx-avif]}"
 fi
 
+# ---------------------------------------------------------------- cached hits while cold transforms saturate
+if part saturated; then
+    start_imgpipe # its queue (256) takes every cold request: none is refused
+    SAT_PATH="/bytes/$FIRST/scale:400x300%7Cconvert:webp/"
+    curl -s -o /dev/null "http://127.0.0.1:$IMGPIPE_PORT$SAT_PATH"
+    log "cached p99 while 16 connections ask for cold rotate chains"
+    MODE=imgpipe-rotate IDS=$IDS wrk -t2 -c16 -d$((DURATION + 4))s --timeout 30s -s "$BENCH/variants.lua" \
+        "http://127.0.0.1:$IMGPIPE_PORT" >"$WORK/saturating.out" 2>&1 &
+    SAT_WRK=$!
+    pids+=("$SAT_WRK")
+    sleep 2 # the workers busy and the queue filled before the cached hits start
+    T0=$(transforms)
+    S0=$(date +%s.%N)
+    S_CACHED=$(wrk -t1 -c4 -d"${DURATION}s" --latency -s "$BENCH/cached.lua" "http://127.0.0.1:$IMGPIPE_PORT$SAT_PATH" 2>&1 |
+        grep RESULT || true)
+    SAT_COLD_RPS=$(awk -v d=$(($(transforms) - T0)) -v s0="$S0" -v s1="$(date +%s.%N)" 'BEGIN {printf "%.1f", d / (s1 - s0)}')
+    wait "$SAT_WRK" || true
+    [ "$(field non2xx "$S_CACHED")" = 0 ] || log "warning: cached hits under saturation: $S_CACHED"
+    grep -q 'non2xx=0 ' "$WORK/saturating.out" || log "warning: the saturating load: $(grep RESULT "$WORK/saturating.out")"
+fi
+
 # ---------------------------------------------------------------- the table and the verdicts
 {
 if needs_ipx; then peers="IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX)"; else peers="IPX"; fi
@@ -424,6 +445,11 @@ if part avif; then
     echo "| ... mean bytes per image, the six photos at exactly 1024 px | $(q imgpipe 3) | IPX $(q ipx 3) | $r | <= 1 |"
     verdict "avif-vs-ipx bytes at 1024 px" "$r" "<=" 1
     echo "| ... PSNR dB / SSIM against the source resized by vips, mean of the six | $(q imgpipe 1) / $(q imgpipe 2) | IPX $(q ipx 1) / $(q ipx 2) | | report |"
+fi
+if part saturated; then
+    echo "| cached variant p99 ms (4 connections) while 16 ask for cold rotate chains | $(field p99_ms "$S_CACHED") | | | <= 10 ms |"
+    verdict "cached-p99-under-saturation" "$(field p99_ms "$S_CACHED")" "<=" 10 " ms"
+    echo "| ... cached req/s / cold transforms per second meanwhile | $(field rps "$S_CACHED") / $SAT_COLD_RPS | | | |"
 fi
 echo
 printf '%s\n' "${VERDICTS[@]}"
