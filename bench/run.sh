@@ -64,7 +64,8 @@ helper() {
     [ "$bin" -nt "$src" ] && return 0
     case $1 in
     *.c) gcc -O2 "$src" -o "$bin" ;;
-    *) g++ -O2 -std=c++20 "$src" -o "$bin" $(pkg-config --cflags --libs vips-cpp) ;;
+    *) # shellcheck disable=SC2046 # pkg-config's flags are separate words
+        g++ -O2 -std=c++20 "$src" -o "$bin" $(pkg-config --cflags --libs vips-cpp) ;;
     esac
 }
 helper pagefault.c
@@ -371,8 +372,10 @@ fi
 
 # ---------------------------------------------------------------- the table and the verdicts
 {
-if needs_ipx; then peers="IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX)"; else peers="IPX"; fi
-echo "## imgpipe vs $peers and nginx, $(date -u +%Y-%m-%d), $(nproc) cores${ONLY:+, only: $ONLY}"
+peers=()
+needs_ipx && peers+=("IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX)")
+part cached && peers+=(nginx)
+echo "## imgpipe${peers[0]:+ vs ${peers[0]}}${peers[1]:+ and ${peers[1]}}, $(date -u +%Y-%m-%d), $(nproc) cores${ONLY:+, only: $ONLY}"
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(nproc) cores;" \
     "page fault cost ${FAULT_NS:-?} ns (bench/pagefault.c: a write to each 4 KB page of 256 MB, best of 3)"
 echo
