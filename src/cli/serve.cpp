@@ -29,8 +29,6 @@ namespace {
 // a slow remote server never holds an image worker or an I/O thread.
 constexpr int kBlockingThreads = 8;
 constexpr int kBlockingQueue = 64;
-// Pixel work yields the cores to the I/O threads (WorkerPool::set_nice).
-constexpr int kImageWorkNice = 10;
 
 // The one line a person reads at start, on stdout: which imgpipe, where its images live, who may
 // upload and transform, where links may lead, and where to go. The URL ends the line: tests and
@@ -104,7 +102,6 @@ int serve(const Config& config, bool print_config) {
         } else {
             workers = std::make_unique<WorkerPool>(config.workers.threads, config.workers.queue, &metrics, "image");
             workers->on_job_end(end_vips_job);
-            workers->set_nice(kImageWorkNice);
             work = std::make_unique<LocalWork>(images, *workers);
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");

@@ -11,9 +11,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -69,7 +66,6 @@ public:
                 if (queued_) queued_->add(1);
                 boost::asio::post(pool_, [this, fn = std::move(fn), ex, handler = std::move(handler),
                                           admitted = std::chrono::steady_clock::now()]() mutable {
-                    lower_priority();
                     if (queue_wait_) {
                         queue_wait_->observe(std::chrono::duration<double>(
                                                  std::chrono::steady_clock::now() - admitted)
@@ -102,26 +98,13 @@ public:
 
     // Runs after every job on the pool thread (libvips per-thread clean-up).
     void on_job_end(std::function<void()> f) { on_job_end_ = std::move(f); }
-    // The pool's threads run at this nice value (from their first job on), and so do the threads
-    // they start (libvips' pipeline threads inherit it). The image pool runs at 10: a core kept
-    // busy by pixel work still runs the HTTP threads first, so stored bytes never wait behind it.
-    void set_nice(int nice) { nice_ = nice; }
     int in_flight() const { return admitted_.load(); }
 
 private:
-    void lower_priority() const {
-        thread_local bool done = false;
-        if (done || nice_ == 0) return;
-        done = true;
-        // Linux's nice is per thread: this thread's id, not the process's.
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
-    }
-
     boost::asio::thread_pool pool_;
     int capacity_;
     std::atomic<int> admitted_{0};
     std::function<void()> on_job_end_ = [] {};
-    int nice_ = 0;
     Histogram* queue_wait_ = nullptr;
     Gauge* running_ = nullptr;
     Gauge* queued_ = nullptr;
