@@ -236,8 +236,7 @@ void LocalStorage::commit(const ObjectInfo& info, const fs::path& blob_tmp, bool
     TempFile meta(temp_dir());
     const std::string meta_json = nlohmann::json(info).dump();
     meta.write(meta_json);
-    if (durable) meta.sync_and_close();
-    else meta.close();
+    meta.close(durable);
     // Blob first, metadata last: head() sees an object only after both are in place.
     try {
         fs::rename(blob_tmp, blob);
@@ -275,8 +274,7 @@ void LocalStorage::put_bytes(const ObjectInfo& info, std::string_view bytes) {
     const bool durable = !is_variant(info.id);
     TempFile blob(temp_dir());
     blob.write(bytes);
-    if (durable) blob.sync_and_close();
-    else blob.close();
+    blob.close(durable);
     commit(info, blob.path(), durable);
     blob.release();
 }

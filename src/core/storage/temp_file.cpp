@@ -58,7 +58,8 @@ void TempFile::sync_and_close() {
     }
 }
 
-void TempFile::close() {
+void TempFile::close(bool sync) {
+    if (sync) return sync_and_close();
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
 }

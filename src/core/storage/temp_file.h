@@ -20,7 +20,7 @@ public:
     int fd() const { return fd_; }
     void write(std::string_view data); // throws Error(storage_full) on ENOSPC
     void sync_and_close();             // fsync, close; the file stays until destruction/release
-    void close();                      // close without fsync: for what a crash may lose
+    void close(bool sync);             // sync_and_close(), or just close for what a crash may lose
     std::filesystem::path release();   // the caller now owns the file
 
 private:
