@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kBinary = IMGPIPE_BINARY;
+const std::string kBinary = imgpipe_binary();
 
 // The shell-quoted command `imgpipe ARGS` with standard error on standard output; a process that
 // does not end within 30 s is stopped (a start that should have failed must not hang the suite).
@@ -313,8 +313,9 @@ std::map<std::string, std::string> settings_in_help() {
 TEST(Install, TheUnitPassesSystemdAnalyzeVerify) {
     const std::string prefix = make_temp_dir("imgpipe-install");
     int rc = -1;
+    // The build directory of the binary under test (imgpipe sits at its top).
     const std::string log = run_command(
-        "'" CMAKE_COMMAND "' --install '" IMGPIPE_BUILD_DIR "' --prefix '" + prefix + "' 2>&1",
+        "'" CMAKE_COMMAND "' --install '" + fs::path(kBinary).parent_path().string() + "' --prefix '" + prefix + "' 2>&1",
         &rc);
     ASSERT_EQ(rc, 0) << log;
     const std::string binary = prefix + "/bin/imgpipe";

@@ -194,7 +194,7 @@ TEST_F(Cluster, AProcessOnAnotherStoreIsRefusedAtStart) {
     const test::S3Server other = test::s3_server(test::s3_store());
     int code = 0;
     const std::string out = run_command(
-        std::string(IMGPIPE_BINARY) + " worker --nats " + s.nats()->url() + " --cluster " +
+        imgpipe_binary() + " worker --nats " + s.nats()->url() + " --cluster " +
             s.cluster_name() + " --data " + make_temp_dir("imgpipe-stray") + " --storage s3://" + other.bucket +
             "/another-prefix/ --s3-endpoint " + other.endpoint + " --aws-access-key-id " + other.key +
             " --aws-secret-access-key " + other.secret + " 2>&1",

@@ -26,7 +26,7 @@ void expect_code(const HttpResponse& r, long status, const std::string& code) {
 std::vector<std::string> sign(const std::string& target, const std::string& base) {
     int rc = -1;
     const std::string out = run_command("IMGPIPE_TRANSFORM_KEY='" + kTransformKey + "' '" +
-                                            IMGPIPE_BINARY + "' sign '" + target + "' --base " + base,
+                                            imgpipe_binary() + "' sign '" + target + "' --base " + base,
                                         &rc);
     EXPECT_EQ(rc, 0) << out;
     std::vector<std::string> lines;
@@ -82,13 +82,13 @@ TEST(Access, UploadsNeedAKeyWhenKeysAreConfigured) {
 
 TEST(Access, ShortOrMissingKeysStopTheStart) {
     int rc = 0;
-    run_command(std::string("'") + IMGPIPE_BINARY + "' serve --api-keys short --print-config 2>&1", &rc);
+    run_command(std::string("'") + imgpipe_binary() + "' serve --api-keys short --print-config 2>&1", &rc);
     EXPECT_EQ(rc, 2);
-    run_command(std::string("'") + IMGPIPE_BINARY + "' serve --api-keys-file /nonexistent/keys --print-config 2>&1", &rc);
+    run_command(std::string("'") + imgpipe_binary() + "' serve --api-keys-file /nonexistent/keys --print-config 2>&1", &rc);
     EXPECT_EQ(rc, 2);
-    run_command(std::string("'") + IMGPIPE_BINARY + "' serve --transform-key short --print-config 2>&1", &rc);
+    run_command(std::string("'") + imgpipe_binary() + "' serve --transform-key short --print-config 2>&1", &rc);
     EXPECT_EQ(rc, 2);
-    const std::string shown = run_command(std::string("'") + IMGPIPE_BINARY + "' serve --api-keys " + kKeyA +
+    const std::string shown = run_command(std::string("'") + imgpipe_binary() + "' serve --api-keys " + kKeyA +
                                           " --transform-key " + kTransformKey + " --print-config", &rc);
     EXPECT_EQ(rc, 0);
     EXPECT_EQ(shown.find(kKeyA), std::string::npos) << "a key was printed";
@@ -136,12 +136,12 @@ TEST(Access, TransformsNeedTheirSignatureWhenAKeyIsConfigured) {
 
 TEST(Access, SignRefusesBadInput) {
     int rc = 0;
-    run_command(std::string("'") + IMGPIPE_BINARY + "' sign 'not-an-id/rotate:1' --transform-key " + kTransformKey + " 2>&1", &rc);
+    run_command(std::string("'") + imgpipe_binary() + "' sign 'not-an-id/rotate:1' --transform-key " + kTransformKey + " 2>&1", &rc);
     EXPECT_EQ(rc, 2);
-    run_command(std::string("'") + IMGPIPE_BINARY + "' sign '00000000-0000-4000-8000-000000000000/rotat:1' --transform-key " +
+    run_command(std::string("'") + imgpipe_binary() + "' sign '00000000-0000-4000-8000-000000000000/rotat:1' --transform-key " +
                 kTransformKey + " 2>&1", &rc);
     EXPECT_EQ(rc, 2);
-    run_command(std::string("'") + IMGPIPE_BINARY + "' sign '00000000-0000-4000-8000-000000000000/rotate:1' 2>&1", &rc);
+    run_command(std::string("'") + imgpipe_binary() + "' sign '00000000-0000-4000-8000-000000000000/rotate:1' 2>&1", &rc);
     EXPECT_EQ(rc, 2) << "no key";
 }
 

@@ -344,7 +344,7 @@ TEST_F(Api, HealthAndOfflineTransform) {
     const std::string dir = make_temp_dir("imgpipe-cli");
     test::write_file(dir + "/in.jpg", test::encode(test::photo_like(640, 480), ".jpg"));
     int rc = 0;
-    const std::string out = run_command(std::string(IMGPIPE_BINARY) + " transform " + dir + "/in.jpg " +
+    const std::string out = run_command(imgpipe_binary() + " transform " + dir + "/in.jpg " +
                                         dir + "/out.webp 'rotate:10|scale:200x100'", &rc);
     ASSERT_EQ(rc, 0) << out;
     const auto img = test::decode(test::read_file(dir + "/out.webp"));

@@ -176,6 +176,14 @@ HttpResponse http_upload(const std::string& url, const FilePart& file,
     return perform(c, {});
 }
 
+const std::string& imgpipe_binary() {
+    static const std::string binary = [] {
+        const char* given = std::getenv("IMGPIPE_TEST_BINARY");
+        return std::string(given && *given ? given : IMGPIPE_BUILT_BINARY);
+    }();
+    return binary;
+}
+
 namespace {
 bool g_s3_mode = false;
 bool g_cluster_mode = false;
@@ -302,7 +310,7 @@ WorkerProcess::~WorkerProcess() {
 
 void WorkerProcess::start() {
     metrics_port_ = free_port();
-    std::vector<std::string> argv{IMGPIPE_BINARY, "worker", "--data", data_dir_, "--threads",
+    std::vector<std::string> argv{imgpipe_binary(), "worker", "--data", data_dir_, "--threads",
                                   std::to_string(threads_), "--metrics-port", std::to_string(metrics_port_)};
     argv.insert(argv.end(), args_.begin(), args_.end());
     process_.start(argv, "imgpipe worker ready");
@@ -387,7 +395,7 @@ void ServerProcess::start() {
             workers_.back()->start();
         }
     }
-    std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", data_dir_};
+    std::vector<std::string> argv{imgpipe_binary(), "serve", "--port", "0", "--data", data_dir_};
     argv.insert(argv.end(), args_.begin(), args_.end());
     argv.insert(argv.end(), cluster_args.begin(), cluster_args.end());
     // "imgpipe 0.1.0: storage ...; listening on http://127.0.0.1:PORT": the port ends the line

@@ -35,6 +35,10 @@ HttpResponse http_post(const std::string& url, const std::string& body,
 HttpResponse http_upload(const std::string& url, const FilePart& file,
                          const std::map<std::string, std::string>& fields = {});
 
+// The imgpipe binary the suites start: the one built beside them, unless IMGPIPE_TEST_BINARY names
+// another (the sanitizer build runs the release build's suites against its sanitized binary).
+const std::string& imgpipe_binary();
+
 // Which storage the servers of this run use: local disk by default, S3 (the store server, s3rver)
 // when the test binary runs with --storage=s3. --storage=cluster: S3 too, and every ServerProcess
 // is a cluster (its own nats-server with max_payload 16 KB, two workers, two API nodes).

@@ -161,7 +161,7 @@ TEST(OfflineTransform, AnswersWithTheSameJsonAsTheApi) {
         test::write_file(dir + "/in", bytes);
         int rc = 0;
         const std::string err =
-            run_command(std::string(IMGPIPE_BINARY) + " transform " + dir + "/in " + dir + "/out.png 'scale:50x' 2>&1",
+            run_command(imgpipe_binary() + " transform " + dir + "/in " + dir + "/out.png 'scale:50x' 2>&1",
                         &rc);
         EXPECT_EQ(rc, 1) << err;
         const auto api = upload(bytes);
@@ -175,7 +175,7 @@ TEST(OfflineTransform, AnswersWithTheSameJsonAsTheApi) {
         EXPECT_EQ(cli_error, api_error) << "the CLI and the API word the refusal differently";
     }
     int rc = 0;
-    const std::string missing = run_command(std::string(IMGPIPE_BINARY) + " transform " + dir + "/nothing " + dir +
+    const std::string missing = run_command(imgpipe_binary() + " transform " + dir + "/nothing " + dir +
                                                 "/out.png 'scale:50x' 2>&1", &rc);
     EXPECT_EQ(rc, 1);
     EXPECT_NE(missing.find("\"not_found\""), std::string::npos) << missing;
@@ -185,7 +185,7 @@ TEST(OfflineTransform, AnswersWithTheSameJsonAsTheApi) {
 TEST(OfflineTransform, OutputNamesAreCheckedAndDashIsStandardOutput) {
     const std::string dir = make_temp_dir("imgpipe-cli-output");
     test::write_file(dir + "/in.png", test::encode(test::quadrants(64, 48), ".png"));
-    const std::string cli = std::string(IMGPIPE_BINARY) + " transform " + dir + "/in.png ";
+    const std::string cli = imgpipe_binary() + " transform " + dir + "/in.png ";
     int rc = 0;
     // Unwritable: a JSON error and exit 1, not std::terminate.
     std::string out = run_command(cli + dir + "/no/such/dir/out.png 'scale:32x' 2>&1", &rc);

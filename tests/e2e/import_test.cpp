@@ -63,7 +63,7 @@ struct ImportRun {
 ImportRun import(const std::vector<std::string>& args, const std::string& cwd, const std::string& env = "") {
     static int counter = 0;
     const std::string err_file = cwd + "/stderr-" + std::to_string(counter++) + ".txt";
-    std::string command = "cd " + quoted(cwd) + " && " + env + " " + quoted(IMGPIPE_BINARY) + " import";
+    std::string command = "cd " + quoted(cwd) + " && " + env + " " + quoted(imgpipe_binary()) + " import";
     for (const auto& a : args) command += " " + quoted(a);
     ImportRun r;
     r.out = run_command(command + " 2> " + quoted(err_file), &r.code);
@@ -238,7 +238,7 @@ TEST(Import, OnATerminalTheProgressIsOneLineRedrawnInPlace) {
         write(work + "/tree/" + std::to_string(i) + ".png", test::encode(test::photo_like(20, 10 + i), ".png"));
     }
     // script(1) runs the import on a pseudo-terminal and copies what it shows (stdout and stderr).
-    const std::string command = quoted(IMGPIPE_BINARY) + " import " + quoted(work + "/tree") + " --server " +
+    const std::string command = quoted(imgpipe_binary()) + " import " + quoted(work + "/tree") + " --server " +
                                 server().url() + " --api-key " + kKey + " --manifest " + quoted(work + "/tty.jsonl");
     int code = -1;
     const std::string shown = run_command("script -qec " + quoted(command) + " /dev/null", &code);
@@ -420,7 +420,7 @@ std::pair<int, size_t> interrupt(const std::string& tree, const std::string& lis
                                  int signal, const std::string& jobs) {
     ChildProcess child;
     // exec: the shell becomes imgpipe (same PID), its stdout in a file.
-    child.start({"/bin/sh", "-c", "exec \"$0\" \"$@\" > " + quoted(work + "/interrupted-out.txt"), IMGPIPE_BINARY,
+    child.start({"/bin/sh", "-c", "exec \"$0\" \"$@\" > " + quoted(work + "/interrupted-out.txt"), imgpipe_binary(),
                  "import", tree, "--server", server().url(), "--api-key", kKey, "--manifest", list, "--jobs", jobs},
                 "", false, work + "/interrupted-err.txt");
     EXPECT_TRUE(wait_until([&] { return newlines(list) >= 3; })) << test::read_file(work + "/interrupted-err.txt");

@@ -354,7 +354,7 @@ TEST(Lifecycle, VariantsOverTheCapGoLeastRecentlyUsedFirstAndComeBackOnRequest) 
 
     // Not with S3 or a cluster: refused at start.
     int status = 0;
-    const std::string out = run_command(std::string(IMGPIPE_BINARY) +
+    const std::string out = run_command(imgpipe_binary() +
                                             " serve --variants-max-bytes 1000 --storage s3://bucket --aws-access-key-id k "
                                             "--aws-secret-access-key s 2>&1",
                                         &status);

@@ -29,7 +29,7 @@ struct LoggedServer {
     int port = 0;
 
     explicit LoggedServer(const std::vector<std::string>& flags) {
-        std::vector<std::string> argv{IMGPIPE_BINARY, "serve", "--port", "0", "--data", dir + "/data"};
+        std::vector<std::string> argv{imgpipe_binary(), "serve", "--port", "0", "--data", dir + "/data"};
         argv.insert(argv.end(), flags.begin(), flags.end());
         const std::string line = process.start(argv, "listening on", false, log);
         port = std::stoi(line.substr(line.rfind(':') + 1));
@@ -261,7 +261,7 @@ TEST(Observe, ReadyAnswersForLoadBalancers) {
 TEST(Observe, LogOptionsAreChecked) {
     for (const auto& bad : std::vector<std::vector<std::string>>{{"--log-format", "xml"}, {"--log-level", "loud"}}) {
         int rc = -1;
-        const std::string out = run_command(std::string(IMGPIPE_BINARY) + " serve --port 0 " + bad[0] + " " + bad[1] + " 2>&1", &rc);
+        const std::string out = run_command(imgpipe_binary() + " serve --port 0 " + bad[0] + " " + bad[1] + " 2>&1", &rc);
         EXPECT_EQ(rc, 2) << out;
         EXPECT_NE(out.find(bad[0].substr(2)), std::string::npos) << out;
     }

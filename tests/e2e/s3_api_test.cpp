@@ -144,7 +144,7 @@ TEST(S3Api, TheServiceReusesItsS3Connections) {
 
 std::string start_failure(const std::string& args) {
     int rc = 0;
-    const std::string out = run_command("timeout 20 " + std::string(IMGPIPE_BINARY) +
+    const std::string out = run_command("timeout 20 " + imgpipe_binary() +
                                             " serve --port 0 --data " + make_temp_dir("imgpipe-s3start") +
                                             " " + args + " 2>&1; echo \"exit=$?\"",
                                         &rc);
