@@ -4,12 +4,15 @@
 
 namespace imgpipe {
 
-void Spool::append(std::string_view data) {
-    size_ += data.size();
+void Spool::admit(size_t n) {
+    size_ += n;
     if (size_ > max_bytes_) {
         throw Error(ErrorCode::payload_too_large,
                     "the image is larger than the limit of " + std::to_string(max_bytes_) + " bytes");
     }
+}
+
+void Spool::absorb(std::string_view data) {
     md5_.update(data);
     file_.write(data);
 }

@@ -16,7 +16,16 @@ class Spool {
 public:
     Spool(const std::filesystem::path& dir, uint64_t max_bytes) : file_(dir), max_bytes_(max_bytes) {}
 
-    void append(std::string_view data); // throws Error(payload_too_large), Error(storage_full)
+    void append(std::string_view data) { // throws Error(payload_too_large), Error(storage_full)
+        admit(data.size());
+        absorb(data);
+    }
+    // The two halves of append, for a caller that digests and writes on another thread than the
+    // one receiving: admit counts the bytes against the limit as they arrive (throws
+    // Error(payload_too_large)); absorb digests and writes them (throws Error(storage_full)), in
+    // the order they came, one call at a time.
+    void admit(size_t n);
+    void absorb(std::string_view data);
     void finish(); // fsync + close; call before handing the file on (a second call does nothing)
 
     TempFile& file() { return file_; }
