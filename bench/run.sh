@@ -304,7 +304,19 @@ if part upload; then
     }
     # The transport alone, first: 50 MB that are no image are received, spooled, fsynced, then
     # refused (415). Then a 16 MP PNG of the same size, with the full decode check (201).
-    read -r RECEIVE_MBS RSS_BEFORE_RECEIVE RSS_PEAK_RECEIVE <<<"$(upload "$WORK/upload-50mb.bin")"
+    # One upload is one sample of a ~0.15 s event (it varied 95-234 MB/s on one machine): the first
+    # warms up (allocator, page cache), then the median of five is the figure, with their range.
+    upload "$WORK/upload-50mb.bin" >/dev/null
+    RECEIVE_RUNS=()
+    RSS_BEFORE_RECEIVE=$(rss_mb "$IMGPIPE_PID")
+    RSS_PEAK_RECEIVE=$RSS_BEFORE_RECEIVE
+    for _ in 1 2 3 4 5; do
+        read -r mbs _ peak <<<"$(upload "$WORK/upload-50mb.bin")"
+        RECEIVE_RUNS+=("$mbs")
+        [ "$peak" -gt "$RSS_PEAK_RECEIVE" ] 2>/dev/null && RSS_PEAK_RECEIVE=$peak
+    done
+    RECEIVE_MBS=$(printf '%s\n' "${RECEIVE_RUNS[@]}" | sort -n | sed -n 3p)
+    RECEIVE_RANGE="$(printf '%s\n' "${RECEIVE_RUNS[@]}" | sort -n | sed -n '1p;5p' | paste -sd-)"
     read -r UPLOAD_MBS RSS_BEFORE_UPLOAD RSS_PEAK_UPLOAD <<<"$(upload "$WORK/upload-50mb.png")"
     # "flat": while receiving, the service grew by less than half of the body (it does not hold it)
     UPLOAD_GROWTH=$(awk -v p="$RSS_PEAK_RECEIVE" -v r="$RSS_BEFORE_RECEIVE" 'BEGIN {if (p r ~ /^[0-9]+$/) print p - r}')
@@ -443,7 +455,7 @@ if part coalesce; then
     verdict "coalesce distinct bodies" "$COALESCE_SAME" "==" 1
 fi
 if part upload; then
-    echo "| 50 MB upload over loopback, MB/s: receive, spool, fsync | $RECEIVE_MBS | | | >= 300 |"
+    echo "| 50 MB upload over loopback, MB/s: receive, spool, fsync (median of 5; range $RECEIVE_RANGE) | $RECEIVE_MBS | | | >= 300 |"
     verdict "upload-50mb MB/s" "$RECEIVE_MBS" ">=" 300
     echo "| ... the same with the full decode check of a 16 MP PNG | $UPLOAD_MBS | | | |"
     echo "| ... RSS MB before / peak while receiving; the same for the PNG | $RSS_BEFORE_RECEIVE / $RSS_PEAK_RECEIVE; $RSS_BEFORE_UPLOAD / $RSS_PEAK_UPLOAD | | | flat: grows < $UPLOAD_GROWTH_GOAL while receiving |"

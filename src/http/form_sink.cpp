@@ -7,9 +7,9 @@ namespace imgpipe::http {
 
 void FormSink::begin(const PartHeaders& h) {
     if (h.name.empty()) throw Error(ErrorCode::bad_request, "a form part has no field name");
-    if (accept_file_ && h.name == "file") {
+    if (open_file_ && h.name == "file") {
         if (file_) throw Error(ErrorCode::bad_request, "the field 'file' is given more than once");
-        file_ = std::make_unique<Spool>(temp_dir_, max_file_bytes_);
+        file_ = open_file_();
         filename_ = sanitize_filename(h.filename);
         current_field_ = nullptr;
         return;

@@ -19,7 +19,7 @@ using net::ip::tcp;
 
 Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
     : api_(api), config_(config), url_(listener.url()), cors_(config.server.cors_origins),
-      ioc_(config.server.io_threads), acceptor_(ioc_, listener.protocol(), listener.release()),
+      ioc_(config.server.io_threads), spool_threads_(static_cast<size_t>(config.server.io_threads)), acceptor_(ioc_, listener.protocol(), listener.release()),
       signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {}
 
 void Server::run() {
@@ -44,7 +44,8 @@ net::awaitable<void> Server::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_, observer_);
+        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_, observer_,
+                                                 spool_threads_);
         {
             std::lock_guard lock(mutex_);
             sessions_.insert(session);

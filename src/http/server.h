@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <memory>
@@ -37,6 +38,9 @@ private:
     std::string url_;
     const Cors cors_;
     boost::asio::io_context ioc_;
+    // Uploads are digested and written here (SpoolFeeder). Declared after ioc_, so destroyed
+    // first: a batch still running posts its end to an io_context that still exists.
+    boost::asio::thread_pool spool_threads_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer drain_timer_;

@@ -222,7 +222,8 @@ awaitable<void> Session::continue_if_expected(Parser& parser) {
 }
 
 awaitable<void> Session::read_body(Parser& parser, Exchange& ex,
-                                   const std::function<void(std::string_view)>& sink) {
+                                   const std::function<void(std::string_view)>& sink,
+                                   const std::function<awaitable<void>()>& paced) {
     std::vector<char> chunk(256 * 1024);
     const auto deadline =
         std::chrono::steady_clock::now() + milliseconds(config_.server.body_timeout_ms);
@@ -244,6 +245,7 @@ awaitable<void> Session::read_body(Parser& parser, Exchange& ex,
         const size_t got = chunk.size() - parser.get().body().size;
         ex.bytes_in += got;
         sink({chunk.data(), got});
+        if (paced) co_await paced();
     }
 }
 
@@ -255,7 +257,10 @@ awaitable<void> Session::read_upload(Parser& parser, Exchange& ex, Request& requ
     }
     co_await continue_if_expected(parser);
     const std::string content_type(parser.get()[bhttp::field::content_type]);
-    FormSink form(api_.temp_dir(), limit, true);
+    FormSink form([&] {
+        return std::make_unique<SpoolFeeder>(std::make_unique<Spool>(api_.temp_dir(), limit), executor(),
+                                             spool_threads_);
+    });
     std::unique_ptr<MultipartParser> multipart;
     std::string start; // the first bytes, until the boundary can be recognised
     auto begin = [&] {
@@ -267,14 +272,28 @@ awaitable<void> Session::read_upload(Parser& parser, Exchange& ex, Request& requ
         multipart = std::make_unique<MultipartParser>(*boundary, form);
         multipart->feed(start);
     };
-    co_await read_body(parser, ex, [&](std::string_view data) {
-        if (multipart) return multipart->feed(data);
-        start.append(data);
-        if (start.size() >= 256) begin();
-    });
-    if (!multipart) begin();
-    multipart->finish();
-    request.file = form.take_file();
+    std::exception_ptr failed;
+    try {
+        co_await read_body(
+            parser, ex,
+            [&](std::string_view data) {
+                if (multipart) return multipart->feed(data);
+                start.append(data);
+                if (start.size() >= 256) begin();
+            },
+            [&]() -> awaitable<void> {
+                if (SpoolFeeder* file = form.file()) co_await file->pace();
+            });
+        if (!multipart) begin();
+        multipart->finish();
+        if (SpoolFeeder* file = form.file()) request.file = co_await file->finish();
+    } catch (...) {
+        failed = std::current_exception();
+    }
+    if (failed) { // the spool file goes before the error is answered
+        if (SpoolFeeder* file = form.file()) co_await file->discard();
+        std::rethrow_exception(failed);
+    }
     request.filename = form.filename();
 }
 
@@ -290,7 +309,7 @@ awaitable<void> Session::read_form(Parser& parser, Exchange& ex, Request& reques
     });
     const std::string content_type(parser.get()[bhttp::field::content_type]);
     if (auto boundary = multipart_boundary(content_type, body)) {
-        FormSink form(api_.temp_dir(), 0, false);
+        FormSink form;
         MultipartParser multipart(*boundary, form);
         multipart.feed(body);
         multipart.finish();

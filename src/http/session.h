@@ -7,6 +7,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -25,10 +26,12 @@ namespace beast = boost::beast;
 // client or the server is done.
 class Session {
 public:
+    // `spool_threads`: where uploads are digested and written while they are received.
     Session(boost::asio::ip::tcp::socket socket, Api& api, const Config& config, const Cors& cors,
-            const std::atomic<bool>& stopping, RequestObserver& observer)
+            const std::atomic<bool>& stopping, RequestObserver& observer,
+            boost::asio::thread_pool& spool_threads)
         : stream_(std::move(socket)), api_(api), config_(config), cors_(cors), stopping_(stopping),
-          observer_(observer) {}
+          observer_(observer), spool_threads_(spool_threads) {}
 
     boost::asio::awaitable<void> run();
     auto executor() { return stream_.get_executor(); }
@@ -44,8 +47,11 @@ private:
     Response options(const Parser& parser, Exchange& ex) const;
     // The one place where a failure becomes an answer.
     Response answer(std::exception_ptr failure, const Exchange& ex, const Parser& parser) const;
+    // Hands each piece of the body to `sink` as it arrives; then awaits `paced`, if given, before
+    // reading more (a sink that works on another thread holds the client back with it).
     boost::asio::awaitable<void> read_body(Parser& parser, Exchange& ex,
-                                           const std::function<void(std::string_view)>& sink);
+                                           const std::function<void(std::string_view)>& sink,
+                                           const std::function<boost::asio::awaitable<void>()>& paced = {});
     boost::asio::awaitable<void> drop_small_body(Parser& parser, Exchange& ex);
     boost::asio::awaitable<void> read_upload(Parser& parser, Exchange& ex, Request& request);
     boost::asio::awaitable<void> read_form(Parser& parser, Exchange& ex, Request& request);
@@ -63,6 +69,7 @@ private:
     const Cors& cors_;
     const std::atomic<bool>& stopping_;
     RequestObserver& observer_;
+    boost::asio::thread_pool& spool_threads_;
     std::string remote_; // the client's address, for the access log
     bool idle_ = false;
 };

@@ -14,7 +14,13 @@ namespace imgpipe {
 // with their MD5 and count kept on the way, and the byte limit enforced on every append.
 class Spool {
 public:
-    Spool(const std::filesystem::path& dir, uint64_t max_bytes) : file_(dir), max_bytes_(max_bytes) {}
+    // The disk writes the file while it arrives (TempFile::write_back_every): the fsync of
+    // finish() then waits for the last few MB, not all of them.
+    static constexpr uint64_t kWriteBackBytes = 4 * 1024 * 1024;
+
+    Spool(const std::filesystem::path& dir, uint64_t max_bytes) : file_(dir), max_bytes_(max_bytes) {
+        file_.write_back_every(kWriteBackBytes);
+    }
 
     void append(std::string_view data) { // throws Error(payload_too_large), Error(storage_full)
         admit(data.size());

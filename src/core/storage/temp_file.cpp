@@ -42,6 +42,13 @@ void TempFile::write(std::string_view data) {
             throw std::runtime_error(std::string("temp file write failed: ") + std::strerror(errno));
         }
         data.remove_prefix(static_cast<size_t>(n));
+        written_ += static_cast<uint64_t>(n);
+    }
+    if (write_back_every_ > 0 && written_ - written_back_ >= write_back_every_) {
+        // Advice only: an error here (none is expected) shows again at the fsync.
+        (void)::sync_file_range(fd_, static_cast<off_t>(written_back_), static_cast<off_t>(written_ - written_back_),
+                                SYNC_FILE_RANGE_WRITE);
+        written_back_ = written_;
     }
 }
 

@@ -19,6 +19,9 @@ public:
     const std::filesystem::path& path() const { return path_; }
     int fd() const { return fd_; }
     void write(std::string_view data); // throws Error(storage_full) on ENOSPC
+    // Starts writing what is written so far to the disk, without waiting, every `every` bytes: the
+    // fsync at the end then waits for the tail only, not for the whole file at once.
+    void write_back_every(uint64_t every) { write_back_every_ = every; }
     void sync_and_close();             // fsync, close; the file stays until destruction/release
     void close(bool sync);             // sync_and_close(), or just close for what a crash may lose
     std::filesystem::path release();   // the caller now owns the file
@@ -26,6 +29,9 @@ public:
 private:
     std::filesystem::path path_;
     int fd_ = -1;
+    uint64_t written_ = 0;
+    uint64_t written_back_ = 0; // what sync_file_range was asked to start
+    uint64_t write_back_every_ = 0;
 };
 
 } // namespace imgpipe

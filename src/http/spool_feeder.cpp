@@ -1,0 +1,115 @@
+#include "http/spool_feeder.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace imgpipe::http {
+
+namespace net = boost::asio;
+
+namespace {
+// A batch goes to a thread once this much has collected (one read of the session's), or whatever
+// has collected when the previous batch is done: fewer thread hops than one per read.
+constexpr size_t kMinBatch = 256 * 1024;
+// The most that one append adds (a read of the session's, through the multipart parser).
+constexpr size_t kMaxRead = 512 * 1024;
+} // namespace
+
+// Shared with the batch in flight, which may outlive the feeder. Every member is touched on the
+// session's executor only, but for `writing` and the Spool's digest and file, which belong to the
+// pool thread while `running`. The Spool's byte count is the session's (admit).
+struct SpoolFeeder::State {
+    State(std::unique_ptr<Spool> s, net::any_io_executor ex, net::thread_pool& t)
+        : spool(std::move(s)), executor(ex), threads(t), batch_done(ex) {
+        // Full size at once: grown by doubling, each upload would copy and fault in fresh pages
+        // (2,000 page faults per 50 MB upload); two allocations of one size are reused by the
+        // allocator from one upload to the next.
+        queued.reserve(kMaxQueued + kMaxRead);
+        writing.reserve(kMaxQueued + kMaxRead);
+    }
+    std::unique_ptr<Spool> spool;
+    net::any_io_executor executor;
+    net::thread_pool& threads;
+    net::steady_timer batch_done; // cancelled when a batch ends: wakes the session if it waits
+    std::string queued;           // collecting
+    std::string writing;          // being digested and written
+    bool running = false;
+    bool discarded = false;
+    std::exception_ptr error;
+
+    void start(const std::shared_ptr<State>& self) {
+        std::swap(queued, writing); // both keep their capacity: no allocation per batch
+        running = true;
+        net::post(threads, [self]() mutable {
+            std::exception_ptr failed;
+            try {
+                self->spool->absorb(self->writing);
+            } catch (...) {
+                failed = std::current_exception();
+            }
+            auto ex = self->executor;
+            // The last reference goes on the session's executor, where the timer lives.
+            net::post(ex, [self = std::move(self), failed]() mutable { self->batch_ended(self, failed); });
+        });
+    }
+
+    void batch_ended(const std::shared_ptr<State>& self, std::exception_ptr failed) {
+        running = false;
+        writing.clear();
+        if (failed && !error) error = failed;
+        if (!error && !discarded && queued.size() >= kMinBatch) start(self);
+        batch_done.cancel();
+    }
+
+    void rethrow() const {
+        if (error) std::rethrow_exception(error);
+    }
+};
+
+SpoolFeeder::SpoolFeeder(std::unique_ptr<Spool> spool, net::any_io_executor executor, net::thread_pool& threads)
+    : state_(std::make_shared<State>(std::move(spool), std::move(executor), threads)) {}
+
+SpoolFeeder::~SpoolFeeder() = default;
+
+void SpoolFeeder::append(std::string_view data) {
+    State& s = *state_;
+    s.rethrow();
+    s.spool->admit(data.size());
+    s.queued.append(data);
+    if (!s.running && s.queued.size() >= kMinBatch) s.start(state_);
+}
+
+net::awaitable<void> SpoolFeeder::wait_for_batch() {
+    boost::system::error_code ec; // operation_aborted: the batch ended
+    state_->batch_done.expires_at(net::steady_timer::time_point::max());
+    co_await state_->batch_done.async_wait(net::redirect_error(net::use_awaitable, ec));
+}
+
+net::awaitable<void> SpoolFeeder::pace() {
+    while (!state_->error && state_->running && state_->queued.size() >= kMaxQueued) co_await wait_for_batch();
+    state_->rethrow();
+}
+
+net::awaitable<std::unique_ptr<Spool>> SpoolFeeder::finish() {
+    for (;;) {
+        while (state_->running) co_await wait_for_batch();
+        state_->rethrow();
+        if (state_->queued.empty()) break;
+        state_->start(state_);
+    }
+    co_return std::move(state_->spool);
+}
+
+net::awaitable<void> SpoolFeeder::discard() {
+    state_->discarded = true;
+    while (state_->running) co_await wait_for_batch();
+    state_->spool.reset();
+}
+
+} // namespace imgpipe::http
