@@ -27,9 +27,9 @@ constexpr size_t kMaxRead = 512 * 1024;
 struct SpoolFeeder::State {
     State(std::unique_ptr<Spool> s, net::any_io_executor ex, net::thread_pool& t)
         : spool(std::move(s)), executor(ex), threads(t), batch_done(ex) {
-        // Full size at once: grown by doubling, each upload would copy and fault in fresh pages
-        // (2,000 page faults per 50 MB upload); two allocations of one size are reused by the
-        // allocator from one upload to the next.
+        // Full size at once: grown by doubling, each upload copied and faulted in fresh pages
+        // (page faults under memmove were 6.6% of a 50 MB upload's samples); two allocations of
+        // one size are reused by the allocator from one upload to the next (32 faults per upload).
         queued.reserve(kMaxQueued + kMaxRead);
         writing.reserve(kMaxQueued + kMaxRead);
     }
