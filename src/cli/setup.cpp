@@ -15,7 +15,8 @@ std::unique_ptr<Storage> open_storage(const Config& config) {
         const bool shared = !config.cluster.nats_url.empty();
         auto local = std::make_unique<LocalStorage>(config.storage.data_dir,
                                                     shared ? std::chrono::minutes(15) : std::chrono::minutes(0),
-                                                    config.storage.variants_max_bytes);
+                                                    config.storage.variants_max_bytes,
+                                                    config.storage.memory_cache_bytes);
         if (local->swept().temp_files + local->swept().incomplete_objects > 0) {
             spdlog::info("removed {} temp files and {} incomplete objects left by an earlier stop",
                          local->swept().temp_files, local->swept().incomplete_objects);
@@ -41,6 +42,11 @@ std::unique_ptr<Storage> meter_storage(Storage& store, const Config& config, Met
         metrics.counter_fn("imgpipe_variants_evicted_total",
                            "Variants removed to keep under --variants-max-bytes (least recently used first).",
                            [local] { return static_cast<double>(local->variants_evicted()); });
+    }
+    if (auto* local = dynamic_cast<LocalStorage*>(&store); local && config.storage.memory_cache_bytes > 0) {
+        metrics.gauge_fn("imgpipe_memory_cache_bytes",
+                         "Bytes of stored images kept in memory for serving, under --memory-cache-bytes.",
+                         [local] { return static_cast<double>(local->memory_bytes()); });
     }
     return std::make_unique<MeteredStorage>(store, s3 ? "s3" : "local", metrics);
 }

@@ -63,11 +63,33 @@ private:
     uint64_t left_;
 };
 
+// An object's bytes (or `length` of them from `first`) kept in memory by HotBlobs.
+class MemoryReader final : public BlobReader {
+public:
+    MemoryReader(HotBlobs::Bytes bytes, uint64_t first, uint64_t length)
+        : bytes_(std::move(bytes)), at_(first), end_(first + length), size_(length) {}
+    uint64_t size() const override { return size_; }
+    size_t read(char* buf, size_t n) override {
+        n = static_cast<size_t>(std::min<uint64_t>(n, end_ - at_));
+        std::memcpy(buf, bytes_->data() + at_, n);
+        at_ += n;
+        return n;
+    }
+
+private:
+    HotBlobs::Bytes bytes_;
+    uint64_t at_;
+    uint64_t end_;
+    uint64_t size_;
+};
+
 } // namespace
 
-LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age, uint64_t variants_max_bytes)
+LocalStorage::LocalStorage(fs::path root, std::chrono::seconds min_age, uint64_t variants_max_bytes,
+                           uint64_t memory_max_bytes)
     : root_(std::move(root)), shared_(min_age.count() > 0),
-      lru_(variants_max_bytes > 0 ? std::make_unique<VariantLru>(variants_max_bytes) : nullptr) {
+      lru_(variants_max_bytes > 0 ? std::make_unique<VariantLru>(variants_max_bytes) : nullptr),
+      hot_(memory_max_bytes > 0 ? std::make_unique<HotBlobs>(memory_max_bytes, kMaxHotObject) : nullptr) {
     fs::create_directories(root_ / "objects");
     fs::create_directories(root_ / "tmp");
     const auto cutoff = fs::file_time_type::clock::now() - min_age;
@@ -285,9 +307,38 @@ std::unique_ptr<BlobReader> LocalStorage::open_range(const std::string& id, uint
     return open_at(id, first, length);
 }
 
+HotBlobs::Bytes LocalStorage::read_hot(const std::string& id, const ObjectInfo& info) {
+    const uint64_t epoch = cache_epoch();
+    const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    auto bytes = std::make_shared<std::string>(info.content_length + 1, '\0'); // +1: a longer file shows
+    size_t got = 0;
+    while (got < bytes->size()) {
+        const ssize_t r = ::read(fd, bytes->data() + got, bytes->size() - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += static_cast<size_t>(r);
+    }
+    ::close(fd);
+    if (got != info.content_length) return nullptr;
+    bytes->resize(got);
+    std::lock_guard lock(cache_mutex_);
+    if (epoch == epoch_) hot_->put(id, bytes); // else a removal ran meanwhile: served, not kept
+    return bytes;
+}
+
 std::unique_ptr<BlobReader> LocalStorage::open_at(const std::string& id, uint64_t first,
                                                   std::optional<uint64_t> length) {
-    if (!head(id)) return nullptr;
+    const std::optional<ObjectInfo> info = head(id);
+    if (!info) return nullptr;
+    if (hot_ && hot_->admits(info->content_length)) {
+        HotBlobs::Bytes bytes = hot_->get(id);
+        if (!bytes) bytes = read_hot(id, *info);
+        if (bytes && first <= bytes->size()) {
+            const uint64_t n = std::min<uint64_t>(length.value_or(bytes->size() - first), bytes->size() - first);
+            return std::make_unique<MemoryReader>(std::move(bytes), first, n);
+        }
+    }
     const int fd = ::open(blob_path(id).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
     if (!length) {
@@ -311,6 +362,7 @@ void LocalStorage::remove(const std::string& id) {
     {
         std::lock_guard lock(cache_mutex_);
         cache_.erase(id);
+        if (hot_) hot_->erase(id);
         ++epoch_;
     }
     if (lru_) lru_->erase(id);
@@ -332,6 +384,7 @@ size_t LocalStorage::remove_image(const std::string& uuid) {
             const std::string& id = entry.first;
             return id.compare(0, uuid.size(), uuid) == 0 && (id.size() == uuid.size() || id[uuid.size()] == '/');
         });
+        if (hot_) hot_->erase_image(uuid);
         ++epoch_;
     }
     if (lru_) lru_->erase_image(uuid);

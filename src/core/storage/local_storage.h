@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/storage/storage.h"
+#include "core/storage/hot_blobs.h"
 #include "core/storage/variant_lru.h"
 
 #include <atomic>
@@ -29,9 +30,12 @@ public:
     // under that many bytes (image and metadata files), the least recently used removed first.
     // Serving a variant (head, open) counts as a use, in memory only: nothing is written on a hit.
     // At start the order is rebuilt from the files' access and modification times.
+    // `memory_max_bytes` > 0: the bytes of objects up to kMaxHotObject that are served are kept in
+    // memory (HotBlobs), up to that many bytes in all.
     explicit LocalStorage(std::filesystem::path root,
                           std::chrono::seconds min_age = std::chrono::seconds(0),
-                          uint64_t variants_max_bytes = 0);
+                          uint64_t variants_max_bytes = 0, uint64_t memory_max_bytes = 0);
+    static constexpr uint64_t kMaxHotObject = 1024 * 1024;
 
     struct Swept {
         size_t temp_files = 0;
@@ -61,6 +65,8 @@ public:
     // Under a variant cap (0 without one): the variants' bytes now, and how many it removed.
     uint64_t variant_bytes() const { return lru_ ? lru_->bytes() : 0; }
     uint64_t variants_evicted() const { return evicted_.load(); }
+    // Bytes of objects kept in memory (0 without memory_max_bytes).
+    uint64_t memory_bytes() const { return hot_ ? hot_->bytes() : 0; }
 
 private:
     void commit(const ObjectInfo& info, const std::filesystem::path& blob_tmp, bool durable);
@@ -69,6 +75,9 @@ private:
     // Caches `info` unless an image was removed since `epoch` (read before its file was).
     void remember(const ObjectInfo& info, uint64_t epoch);
     uint64_t cache_epoch();
+    // The whole blob read into memory and kept in hot_ (unless a removal ran meanwhile); null if
+    // the file is gone or not `info`'s length.
+    HotBlobs::Bytes read_hot(const std::string& id, const ObjectInfo& info);
     // The variants on disk, into lru_ by last use (at start).
     void index_variants();
     // Under the cap: counts a use, or removes the least recently used variants over it.
@@ -87,6 +96,7 @@ private:
     std::unordered_map<std::string, ObjectInfo> cache_;
     uint64_t epoch_ = 0;
     std::unique_ptr<VariantLru> lru_; // with a variant cap only
+    std::unique_ptr<HotBlobs> hot_;   // with memory_max_bytes only; emptied as cache_ is
     std::atomic<uint64_t> evicted_{0};
 };
 

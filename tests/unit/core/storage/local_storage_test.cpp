@@ -112,6 +112,49 @@ TEST_F(LocalStorageTest, ABlobWithoutMetadataIsNotVisible) {
 // Variants are not fsynced (they can be computed again): what a power cut may leave of one, a
 // short blob or cut metadata, is found when its metadata is first read and removed, so that the
 // next request computes it again. Originals and mipmaps are never judged so.
+TEST_F(LocalStorageTest, ServedBytesAreKeptInMemoryUntilTheirObjectIsRemoved) {
+    LocalStorage s(root_, std::chrono::seconds(0), 0, 1024 * 1024);
+    const std::string id = new_image_id();
+    const std::string variant = id + "/scale:400x300|convert:webp";
+    s.put_bytes(info(id, "original bytes"), "original bytes");
+    s.put_bytes(info(variant, "variant bytes"), "variant bytes");
+    EXPECT_EQ(s.memory_bytes(), 0u); // kept when served, not when stored
+    EXPECT_EQ(read_all(*s.open(variant)), "variant bytes");
+    EXPECT_EQ(s.memory_bytes(), 13u);
+    // The file changed under it (nothing does this but the test): the bytes come from memory.
+    std::ofstream(s.blob_path(variant), std::ios::binary | std::ios::trunc) << "VARIANT BYTES";
+    auto r = s.open(variant);
+    EXPECT_EQ(r->native_fd(), -1);
+    EXPECT_EQ(read_all(*r), "variant bytes");
+    auto part = s.open_range(variant, 8, 5);
+    EXPECT_EQ(part->size(), 5u);
+    EXPECT_EQ(read_all(*part), "bytes");
+    // Removed: neither served nor kept; stored again: the new bytes.
+    s.remove(variant);
+    EXPECT_EQ(s.open(variant), nullptr);
+    EXPECT_EQ(s.memory_bytes(), 0u);
+    s.put_bytes(info(variant, "other bytes!!"), "other bytes!!");
+    EXPECT_EQ(read_all(*s.open(variant)), "other bytes!!");
+    EXPECT_EQ(read_all(*s.open(id)), "original bytes");
+    EXPECT_EQ(s.memory_bytes(), 27u);
+    // A whole image removed takes its original and variants out of memory.
+    EXPECT_EQ(s.remove_image(id), 2u);
+    EXPECT_EQ(s.memory_bytes(), 0u);
+    EXPECT_EQ(s.open(id), nullptr);
+    EXPECT_EQ(s.open(variant), nullptr);
+}
+
+TEST_F(LocalStorageTest, LargeObjectsAreReadFromTheirFile) {
+    LocalStorage s(root_, std::chrono::seconds(0), 0, 64 * 1024 * 1024);
+    const std::string id = new_image_id();
+    const std::string big(LocalStorage::kMaxHotObject + 1, 'x');
+    s.put_bytes(info(id, big), big);
+    auto r = s.open(id);
+    EXPECT_GE(r->native_fd(), 0);
+    EXPECT_EQ(read_all(*r), big);
+    EXPECT_EQ(s.memory_bytes(), 0u);
+}
+
 TEST_F(LocalStorageTest, AVariantCutByAPowerCutIsRemovedNotServed) {
     const std::string id = new_image_id();
     const std::string short_blob = id + "/rotate:10", cut_meta = id + "/rotate:20", intact = id + "/rotate:30";
