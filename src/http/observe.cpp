@@ -56,19 +56,19 @@ void RequestObserver::end(const Exchange& ex) {
     s.duration->observe(seconds);
     bytes_in_.inc(ex.bytes_in);
     bytes_out_.inc(ex.bytes_out);
-    nlohmann::ordered_json line = {
-        {"request_id", ex.request_id},
-        {"remote", ex.remote},
-        {"method", ex.method},
-        {"path", redact_target(ex.target)},
-        {"route", route},
-        {"status", ex.status},
-        {"outcome", !ex.outcome.empty() ? ex.outcome : ex.status < 400 ? "ok" : "error"},
-        {"bytes_in", ex.bytes_in},
-        {"bytes_out", ex.bytes_out},
-        {"duration_ms", static_cast<double>(static_cast<int64_t>(seconds * 10000)) / 10},
-    };
-    log_event(spdlog::level::info, "request", line);
+    LogLine line(spdlog::level::info, "request");
+    if (!line.enabled()) return;
+    line.add("request_id", ex.request_id)
+        .add("remote", ex.remote)
+        .add("method", ex.method)
+        .add("path", redact_target(ex.target))
+        .add("route", route)
+        .add("status", ex.status)
+        .add("outcome", !ex.outcome.empty() ? std::string_view(ex.outcome) : ex.status < 400 ? "ok" : "error")
+        .add("bytes_in", static_cast<uint64_t>(ex.bytes_in))
+        .add("bytes_out", static_cast<uint64_t>(ex.bytes_out))
+        .add("duration_ms", static_cast<double>(static_cast<int64_t>(seconds * 10000)) / 10)
+        .write();
 }
 
 std::string request_id(std::string_view from_client) {
