@@ -12,6 +12,10 @@
 
 int main(int argc, char** argv) {
     using namespace imgpipe;
+    // JSON log lines are written in batches (core/log.cpp): whatever way main ends, the last go out.
+    struct FlushLog {
+        ~FlushLog() { spdlog::default_logger_raw()->flush(); }
+    } flush_log;
     Config serve_config, transform_config, worker_config;
     CLI::App app{"imgpipe: an image service on one planned libvips pipeline per request"};
     app.require_subcommand(1);

@@ -67,8 +67,9 @@ private:
 class MemoryReader final : public BlobReader {
 public:
     MemoryReader(HotBlobs::Bytes bytes, uint64_t first, uint64_t length)
-        : bytes_(std::move(bytes)), at_(first), end_(first + length), size_(length) {}
+        : bytes_(std::move(bytes)), first_(first), at_(first), end_(first + length), size_(length) {}
     uint64_t size() const override { return size_; }
+    std::string_view contiguous() const override { return std::string_view(*bytes_).substr(first_, size_); }
     size_t read(char* buf, size_t n) override {
         n = static_cast<size_t>(std::min<uint64_t>(n, end_ - at_));
         std::memcpy(buf, bytes_->data() + at_, n);
@@ -78,6 +79,7 @@ public:
 
 private:
     HotBlobs::Bytes bytes_;
+    uint64_t first_;
     uint64_t at_;
     uint64_t end_;
     uint64_t size_;

@@ -61,6 +61,8 @@ public:
     virtual ~BlobReader() = default;
     virtual uint64_t size() const = 0;
     virtual int native_fd() const { return -1; } // a file descriptor for sendfile(2), if any
+    // All size() bytes, when they are in memory already (before any read); empty otherwise.
+    virtual std::string_view contiguous() const { return {}; }
     virtual size_t read(char* buf, size_t n) = 0; // 0 at the end
 };
 

@@ -22,7 +22,9 @@ std::string logged(const std::string& format, F body) {
     ::close(fd);
     setup_logging(LogConfig{format, "info"});
     body();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("none")); // the sink goes: its lines are written
+    spdlog::default_logger()->flush(); // what a stop does (main): the batch is written
+    spdlog::drop("imgpipe");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("none"));
     ::dup2(saved, STDERR_FILENO);
     ::close(saved);
     std::ifstream in(path);
