@@ -103,7 +103,7 @@ void bind_server_options(CLI::App& app, Config& c) {
     opt("--port", s.port, "IMGPIPE_PORT", "port to listen on (0: any free port)");
     opt("--io-threads", s.io_threads, "IMGPIPE_IO_THREADS", "threads for network I/O");
     opt("--variants-max-bytes", c.storage.variants_max_bytes, "IMGPIPE_VARIANTS_MAX_BYTES", "local disk: keep variants under this many bytes, least recently used out first (0: no cap)");
-    opt("--memory-cache-bytes", c.storage.memory_cache_bytes, "IMGPIPE_MEMORY_CACHE_BYTES", "local disk: keep the bytes of stored images up to 1 MB that are served in memory, up to this many bytes in all (0: off)");
+    opt("--memory-cache-bytes", c.storage.memory_cache_bytes, "IMGPIPE_MEMORY_CACHE_BYTES", "local disk: keep the bytes of stored images up to 4 MB that are served (and mipmaps) in memory, up to this many bytes in all (0: off)");
     opt("--public-url", s.public_url, "IMGPIPE_PUBLIC_URL", "base of the links in `url` and Location, e.g. https://img.example.com/base/ (default: from the request's Host)");
     opt("--cors-origins", s.cors_origins, "IMGPIPE_CORS_ORIGINS", "origins whose pages may call the API from a browser: 'https://app.example.com, http://localhost:3000' or '*' (default: none)");
     opt("--trust-proxy", s.trust_proxy, "IMGPIPE_TRUST_PROXY", "links from X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets both)");

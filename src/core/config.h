@@ -71,8 +71,9 @@ struct StorageConfig {
     // Local disk, one process: variants (recomputable; never originals or mipmaps) are kept under
     // this many bytes, least recently used out first. 0: no cap.
     uint64_t variants_max_bytes = 0;
-    // Local disk: the bytes of stored objects up to 1 MB that are served are kept in memory, up to
-    // this many bytes, least recently used out first, so a hit reads no file. 0: off.
+    // Local disk: the bytes of stored objects up to 4 MB that are read (served, or a mipmap a
+    // transform starts from) are kept in memory, up to this many bytes, least recently used out
+    // first, so a hit reads no file. 0: off.
     uint64_t memory_cache_bytes = 64ull * 1024 * 1024;
 };
 

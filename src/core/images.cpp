@@ -144,13 +144,33 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
     if (!mip || mip->width < plan.shrink_on_load->width || mip->height < plan.shrink_on_load->height) {
         return std::nullopt;
     }
-    const LocalFile file = storage_.local_file(mip->id);
-    std::string pixels(mip->content_length, '\0');
-    std::ifstream in(file.path, std::ios::binary);
-    in.read(pixels.data(), static_cast<std::streamsize>(pixels.size()));
     const int bands = mipmap_bands(mip->content_type);
-    if (bands <= 0 || !in || in.gcount() != static_cast<std::streamsize>(pixels.size())) return std::nullopt;
-    return execute_from(mipmap_image(pixels, mip->width, mip->height, bands), plan, config_.output,
+    if (bands <= 0) return std::nullopt;
+    std::string pixels;
+    std::string_view view;
+    std::unique_ptr<BlobReader> held; // keeps bytes the store holds in memory alive while they are read
+    if (!storage_.blocking()) {
+        // Local disk keeps a mipmap in memory once read (LocalStorage's HotBlobs): used where it
+        // is, with no fresh 2 MB buffer to fault in, fill and copy into per transform.
+        held = storage_.open(mip->id);
+        if (!held) return std::nullopt;
+        view = held->contiguous();
+        if (view.size() != mip->content_length) {
+            pixels.resize(mip->content_length);
+            size_t got = 0;
+            for (size_t n; got < pixels.size() && (n = held->read(pixels.data() + got, pixels.size() - got)) > 0;) got += n;
+            if (got != pixels.size()) return std::nullopt;
+            view = pixels;
+        }
+    } else {
+        const LocalFile file = storage_.local_file(mip->id);
+        pixels.resize(mip->content_length);
+        std::ifstream in(file.path, std::ios::binary);
+        in.read(pixels.data(), static_cast<std::streamsize>(pixels.size()));
+        if (!in || in.gcount() != static_cast<std::streamsize>(pixels.size())) return std::nullopt;
+        view = pixels;
+    }
+    return execute_from(mipmap_image(view, mip->width, mip->height, bands), plan, config_.output,
                         deadline, &clock);
 }
 

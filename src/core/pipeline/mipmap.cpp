@@ -39,7 +39,7 @@ int mipmap_bands(const std::string& content_type) {
     return std::atoi(content_type.c_str() + prefix.size());
 }
 
-vips::VImage mipmap_image(const std::string& pixels, int width, int height, int bands) {
+vips::VImage mipmap_image(std::string_view pixels, int width, int height, int bands) {
     if (static_cast<size_t>(width) * height * bands != pixels.size()) {
         throw Error(ErrorCode::internal, "stored mipmap has the wrong size");
     }

@@ -29,6 +29,6 @@ std::string mipmap_content_type(int bands);             // "application/x-imgpip
 int mipmap_bands(const std::string& content_type);      // 0 if not a mipmap type
 
 // An image over the pixels (which must outlive it), with the right interpretation.
-vips::VImage mipmap_image(const std::string& pixels, int width, int height, int bands);
+vips::VImage mipmap_image(std::string_view pixels, int width, int height, int bands);
 
 } // namespace imgpipe

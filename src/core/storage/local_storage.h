@@ -30,12 +30,12 @@ public:
     // under that many bytes (image and metadata files), the least recently used removed first.
     // Serving a variant (head, open) counts as a use, in memory only: nothing is written on a hit.
     // At start the order is rebuilt from the files' access and modification times.
-    // `memory_max_bytes` > 0: the bytes of objects up to kMaxHotObject that are served are kept in
-    // memory (HotBlobs), up to that many bytes in all.
+    // `memory_max_bytes` > 0: the bytes of objects up to kMaxHotObject that are opened (served, or
+    // a mipmap read for a transform) are kept in memory (HotBlobs), up to that many bytes in all.
     explicit LocalStorage(std::filesystem::path root,
                           std::chrono::seconds min_age = std::chrono::seconds(0),
                           uint64_t variants_max_bytes = 0, uint64_t memory_max_bytes = 0);
-    static constexpr uint64_t kMaxHotObject = 1024 * 1024;
+    static constexpr uint64_t kMaxHotObject = 4 * 1024 * 1024; // a mipmap: 1024 x 1024 x 4 bands
 
     struct Swept {
         size_t temp_files = 0;
