@@ -17,9 +17,11 @@ PORT=18084
 if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
 fi
-(cd .. && make build >/dev/null)
+# IMGPIPE_BIN=path runs that binary as it is (an A/B of two builds); else the tree is built.
+BIN=${IMGPIPE_BIN:-../build/imgpipe}
+[ -n "${IMGPIPE_BIN:-}" ] || (cd .. && make build >/dev/null)
 rm -rf "$WORK/saturate-data"
-../build/imgpipe serve --port $PORT --data "$WORK/saturate-data" --workers 2 --queue 8 \
+"$BIN" serve --port $PORT --data "$WORK/saturate-data" --workers 2 --queue 8 \
     >"$WORK/saturate.log" 2>&1 &
 PID=$!
 WRK=""
@@ -28,7 +30,7 @@ trap 'kill $PID 2>/dev/null || true; [ -z "$WRK" ] || kill $WRK 2>/dev/null || t
 wait_healthy $PORT
 IDS=$(upload_corpus $PORT)
 # The upload in the mix: a 640-pixel JPEG (no mipmap, so the data directory grows slowly).
-../build/imgpipe transform "$WORK/corpus/Path.jpg" "$WORK/saturate-upload.jpg" 'scale:640x' >/dev/null
+"$BIN" transform "$WORK/corpus/Path.jpg" "$WORK/saturate-upload.jpg" 'scale:640x' >/dev/null
 FIRST=${IDS%%,*}
 IDS=$IDS UPLOAD="$WORK/saturate-upload.jpg" wrk -t2 -c"$CONNECTIONS" -d"$((MINUTES * 60))s" --timeout 30s \
     -s "$BENCH/saturate.lua" "http://127.0.0.1:$PORT" >"$WORK/saturate-wrk.txt" 2>&1 &

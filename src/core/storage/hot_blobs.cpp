@@ -10,6 +10,21 @@ HotBlobs::Bytes HotBlobs::get(const std::string& id) {
     return it->second.bytes;
 }
 
+bool HotBlobs::asked_before(const std::string& id) {
+    const size_t hash = std::hash<std::string>{}(id);
+    std::lock_guard lock(mutex_);
+    if (asked_.contains(hash)) return true;
+    if (asked_order_.size() < kRemembered) {
+        asked_order_.push_back(hash);
+    } else {
+        asked_.erase(asked_order_[asked_next_]);
+        asked_order_[asked_next_] = hash;
+        asked_next_ = (asked_next_ + 1) % kRemembered;
+    }
+    asked_.insert(hash);
+    return false;
+}
+
 void HotBlobs::put(const std::string& id, Bytes bytes) {
     if (!bytes || !admits(bytes->size())) return;
     std::lock_guard lock(mutex_);

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace imgpipe {
 
@@ -13,7 +15,9 @@ namespace imgpipe {
 // open, fstat, read or close (on the project's VMs those four were 15% of a stored hit's CPU).
 // Objects never change once written, so an entry stays right until its object is removed, which
 // drops it. Bounded by bytes, the least recently used out first; objects over `max_object_bytes`
-// are never kept. Thread-safe.
+// are never kept. An object is kept from its second read on (`asked_before`): variants made and
+// served once, the most of them under load, neither push out what is used nor grow the memory.
+// Thread-safe.
 class HotBlobs {
 public:
     using Bytes = std::shared_ptr<const std::string>;
@@ -23,6 +27,10 @@ public:
 
     bool admits(uint64_t size) const { return size <= max_object_bytes_ && size <= max_bytes_; }
     Bytes get(const std::string& id); // null if not kept; a hit counts as a use
+    // Whether `id` was asked for before among the last kRemembered ids asked for (and not kept);
+    // remembers it if not.
+    bool asked_before(const std::string& id);
+    static constexpr size_t kRemembered = 8192;
     void put(const std::string& id, Bytes bytes); // ignored unless admits(bytes->size())
     void erase(const std::string& id);
     void erase_image(const std::string& uuid); // the original and every "<uuid>/..."
@@ -41,6 +49,9 @@ private:
     std::list<std::string> order_; // most recently used first
     std::unordered_map<std::string, Entry> entries_;
     uint64_t bytes_ = 0;
+    std::unordered_set<size_t> asked_;   // hashes of ids asked for once
+    std::vector<size_t> asked_order_;    // the same, oldest first from asked_next_
+    size_t asked_next_ = 0;
 };
 
 } // namespace imgpipe

@@ -335,7 +335,7 @@ std::unique_ptr<BlobReader> LocalStorage::open_at(const std::string& id, uint64_
     if (!info) return nullptr;
     if (hot_ && hot_->admits(info->content_length)) {
         HotBlobs::Bytes bytes = hot_->get(id);
-        if (!bytes) bytes = read_hot(id, *info);
+        if (!bytes && hot_->asked_before(id)) bytes = read_hot(id, *info);
         if (bytes && first <= bytes->size()) {
             const uint64_t n = std::min<uint64_t>(length.value_or(bytes->size() - first), bytes->size() - first);
             return std::make_unique<MemoryReader>(std::move(bytes), first, n);

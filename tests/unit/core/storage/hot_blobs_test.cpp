@@ -29,6 +29,15 @@ TEST(HotBlobs, KeepsTheMostRecentlyUsedUnderItsBytes) {
     EXPECT_EQ(*hot.get("a"), std::string(10, 'A'));
 }
 
+TEST(HotBlobs, RemembersTheLastIdsAskedForOnce) {
+    HotBlobs hot(1000, 1000);
+    EXPECT_FALSE(hot.asked_before("a"));
+    EXPECT_TRUE(hot.asked_before("a"));
+    for (size_t i = 0; i < HotBlobs::kRemembered; ++i) EXPECT_FALSE(hot.asked_before("x" + std::to_string(i)));
+    EXPECT_FALSE(hot.asked_before("a")) << "forgotten after kRemembered others";
+    EXPECT_TRUE(hot.asked_before("x" + std::to_string(HotBlobs::kRemembered - 1)));
+}
+
 TEST(HotBlobs, ErasesAnImageWithItsVariantsOnly) {
     HotBlobs hot(1000, 1000);
     const std::string one = "0b7c1bd2-8c7e-4d6f-9a51-3c2d1e0f9a8b", two = "1b7c1bd2-8c7e-4d6f-9a51-3c2d1e0f9a8b";
