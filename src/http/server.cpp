@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -18,42 +19,25 @@ using net::ip::tcp;
 
 Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
     : api_(api), config_(config), url_(listener.url()), cors_(config.server.cors_origins),
-      contexts_([&] {
-          std::vector<std::unique_ptr<net::io_context>> contexts;
-          // Hint 1: one thread runs each, so Asio never wakes another for its work.
-          for (int i = 0; i < config.server.io_threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
-          return contexts;
-      }()),
-      spool_threads_(static_cast<size_t>(config.server.io_threads)),
-      acceptor_(*contexts_.front(), listener.protocol(), listener.release()),
-      signals_(*contexts_.front(), SIGINT, SIGTERM), drain_timer_(*contexts_.front()), observer_(metrics) {
-    // A context without a connection yet must not return from run().
-    for (auto& context : contexts_) keep_running_.push_back(net::make_work_guard(*context));
-}
+      ioc_(config.server.io_threads), spool_threads_(static_cast<size_t>(config.server.io_threads)), acceptor_(ioc_, listener.protocol(), listener.release()),
+      signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {}
 
 void Server::run() {
-    net::co_spawn(main_context(), accept_loop(), net::detached);
+    net::co_spawn(ioc_, accept_loop(), net::detached);
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
     std::vector<std::thread> threads;
-    for (size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
-    main_context().run();
+    for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
     for (auto& t : threads) t.join();
-}
-
-void Server::stop_all() {
-    keep_running_.clear();
-    for (auto& context : contexts_) context->stop();
 }
 
 net::awaitable<void> Server::accept_loop() {
     while (!stopping_) {
         boost::system::error_code ec;
-        // The connection's io_context, in turn: one thread runs it, so it needs no strand.
-        net::io_context& context = *contexts_[next_context_++ % contexts_.size()];
-        tcp::socket socket =
-            co_await acceptor_.async_accept(context, net::redirect_error(net::use_awaitable, ec));
+        tcp::socket socket = co_await acceptor_.async_accept(
+            net::make_strand(ioc_), net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             if (stopping_) break;
             spdlog::warn("accept failed: {}", ec.message());
@@ -95,7 +79,7 @@ void Server::drain(std::chrono::steady_clock::time_point deadline) {
         std::lock_guard lock(mutex_);
         if (sessions_.empty() || std::chrono::steady_clock::now() >= deadline) {
             if (!sessions_.empty()) spdlog::warn("{} connections cut at the deadline", sessions_.size());
-            stop_all();
+            ioc_.stop();
             return;
         }
         for (const auto& s : sessions_) net::post(s->executor(), [s] { s->close_if_idle(); });
