@@ -11,9 +11,11 @@ WORK=${WORK:-$BENCH/.work}
 MINUTES=${MINUTES:-10}
 PORT=18083
 [ -f "$WORK/corpus/Path.jpg" ] || "$BENCH/corpus.sh" >/dev/null
-(cd .. && make build >/dev/null)
+# IMGPIPE_BIN=path runs that binary as it is; else the tree is built.
+BIN=${IMGPIPE_BIN:-../build/imgpipe}
+[ -n "${IMGPIPE_BIN:-}" ] || (cd .. && make build >/dev/null)
 rm -rf "$WORK/soak-data"
-../build/imgpipe serve --port $PORT --data "$WORK/soak-data" >"$WORK/soak.log" 2>&1 &
+"$BIN" serve --port $PORT --data "$WORK/soak-data" >"$WORK/soak.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; kill $WRK 2>/dev/null || true' EXIT
 wait_healthy $PORT
