@@ -40,4 +40,8 @@ bool is_image_id(std::string_view id) {
     return true;
 }
 
+bool is_of_image(std::string_view id, std::string_view uuid) {
+    return id.starts_with(uuid) && (id.size() == uuid.size() || id[uuid.size()] == '/');
+}
+
 } // namespace imgpipe

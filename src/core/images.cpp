@@ -146,23 +146,13 @@ std::optional<Encoded> ImageService::from_mipmap(const std::string& id, const Ob
     }
     const int bands = mipmap_bands(mip->content_type);
     if (bands <= 0) return std::nullopt;
-    std::string pixels;
+    // Local disk keeps a mipmap in memory once read twice (LocalStorage's HotBlobs): used where
+    // it is, with no fresh 2 MB buffer to fault in, fill and copy into per transform.
+    std::unique_ptr<BlobReader> held; // keeps those bytes alive while they are read
     std::string_view view;
-    std::unique_ptr<BlobReader> held; // keeps bytes the store holds in memory alive while they are read
-    if (!storage_.blocking()) {
-        // Local disk keeps a mipmap in memory once read (LocalStorage's HotBlobs): used where it
-        // is, with no fresh 2 MB buffer to fault in, fill and copy into per transform.
-        held = storage_.open(mip->id);
-        if (!held) return std::nullopt;
-        view = held->contiguous();
-        if (view.size() != mip->content_length) {
-            pixels.resize(mip->content_length);
-            size_t got = 0;
-            for (size_t n; got < pixels.size() && (n = held->read(pixels.data() + got, pixels.size() - got)) > 0;) got += n;
-            if (got != pixels.size()) return std::nullopt;
-            view = pixels;
-        }
-    } else {
+    if (!storage_.blocking() && (held = storage_.open(mip->id))) view = held->contiguous();
+    std::string pixels;
+    if (view.size() != mip->content_length) {
         const LocalFile file = storage_.local_file(mip->id);
         pixels.resize(mip->content_length);
         std::ifstream in(file.path, std::ios::binary);

@@ -126,10 +126,13 @@ private:
     std::thread writer_;
 };
 
+// A text value that needs no quotes (log_event and LogLine write the same).
+bool bare_text(std::string_view s) { return !s.empty() && s.find_first_of(" \"=\n\t") == std::string_view::npos; }
+
 std::string text_value(const nlohmann::ordered_json& v) {
     if (!v.is_string()) return v.dump();
     const std::string s = v.get<std::string>();
-    if (!s.empty() && s.find_first_of(" \"=\n\t") == std::string::npos) return s;
+    if (bare_text(s)) return s;
     return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -190,10 +193,6 @@ void log_event(spdlog::level::level_enum level, std::string_view msg, const nloh
     spdlog::log(level, "{}", text);
 }
 
-} // namespace imgpipe
-
-namespace imgpipe {
-
 LogLine::LogLine(spdlog::level::level_enum level, std::string_view msg)
     : level_(level), enabled_(spdlog::should_log(level)) {
     if (!enabled_) return;
@@ -222,7 +221,7 @@ void LogLine::key(std::string_view name) {
 LogLine& LogLine::add(std::string_view name, std::string_view value) {
     if (!enabled_) return *this;
     key(name);
-    if (json_mode || value.empty() || value.find_first_of(" \"=\n\t") != std::string_view::npos) {
+    if (json_mode || !bare_text(value)) {
         append_json_string(line_, value);
     } else {
         line_ += value;

@@ -1,5 +1,7 @@
 #include "core/storage/hot_blobs.h"
 
+#include "core/ids.h"
+
 namespace imgpipe {
 
 HotBlobs::Bytes HotBlobs::get(const std::string& id) {
@@ -44,10 +46,7 @@ void HotBlobs::erase_image(const std::string& uuid) {
     std::lock_guard lock(mutex_);
     for (auto it = entries_.begin(); it != entries_.end();) {
         const auto next = std::next(it);
-        const std::string& id = it->first;
-        if (id.compare(0, uuid.size(), uuid) == 0 && (id.size() == uuid.size() || id[uuid.size()] == '/')) {
-            erase_locked(it);
-        }
+        if (is_of_image(it->first, uuid)) erase_locked(it);
         it = next;
     }
 }

@@ -67,9 +67,9 @@ private:
 class MemoryReader final : public BlobReader {
 public:
     MemoryReader(HotBlobs::Bytes bytes, uint64_t first, uint64_t length)
-        : bytes_(std::move(bytes)), first_(first), at_(first), end_(first + length), size_(length) {}
-    uint64_t size() const override { return size_; }
-    std::string_view contiguous() const override { return std::string_view(*bytes_).substr(first_, size_); }
+        : bytes_(std::move(bytes)), first_(first), at_(first), end_(first + length) {}
+    uint64_t size() const override { return end_ - first_; }
+    std::string_view contiguous() const override { return std::string_view(*bytes_).substr(first_, size()); }
     size_t read(char* buf, size_t n) override {
         n = static_cast<size_t>(std::min<uint64_t>(n, end_ - at_));
         std::memcpy(buf, bytes_->data() + at_, n);
@@ -82,7 +82,6 @@ private:
     uint64_t first_;
     uint64_t at_;
     uint64_t end_;
-    uint64_t size_;
 };
 
 } // namespace
@@ -382,10 +381,7 @@ size_t LocalStorage::remove_image(const std::string& uuid) {
     fs::rename(dir, trash, ec);
     {
         std::lock_guard lock(cache_mutex_);
-        std::erase_if(cache_, [&uuid](const auto& entry) {
-            const std::string& id = entry.first;
-            return id.compare(0, uuid.size(), uuid) == 0 && (id.size() == uuid.size() || id[uuid.size()] == '/');
-        });
+        std::erase_if(cache_, [&uuid](const auto& entry) { return is_of_image(entry.first, uuid); });
         if (hot_) hot_->erase_image(uuid);
         ++epoch_;
     }
