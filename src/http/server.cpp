@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/standby.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -9,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -19,8 +22,10 @@ using net::ip::tcp;
 
 Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
     : api_(api), config_(config), url_(listener.url()), cors_(config.server.cors_origins),
-      ioc_(config.server.io_threads), spool_threads_(static_cast<size_t>(config.server.io_threads)), acceptor_(ioc_, listener.protocol(), listener.release()),
-      signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics) {}
+      ioc_(config.server.io_threads + 1), spool_threads_(static_cast<size_t>(std::max(2, config.server.io_threads))), acceptor_(ioc_, listener.protocol(), listener.release()),
+      signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics),
+      standby_ran_(metrics.counter("imgpipe_io_standby_handlers_total",
+                                   "Network handlers run by the standby thread while every I/O thread was stalled.")) {}
 
 void Server::run() {
     net::co_spawn(ioc_, accept_loop(), net::detached);
@@ -29,6 +34,7 @@ void Server::run() {
     });
     std::vector<std::thread> threads;
     for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    const Standby standby(ioc_, kStandbyPeriod, standby_ran_);
     ioc_.run();
     for (auto& t : threads) t.join();
 }

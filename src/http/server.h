@@ -12,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -19,7 +20,8 @@
 
 namespace imgpipe::http {
 
-// Accepts connections on `listener` and runs one Session per connection on `io_threads` threads. SIGINT and
+// Accepts connections on `listener` and runs one Session per connection on `io_threads` threads
+// (and a Standby when they all stall). SIGINT and
 // SIGTERM stop accepting, close idle connections, let requests in flight finish within
 // shutdown_grace_ms, then return from run().
 class Server {
@@ -37,8 +39,11 @@ private:
     const Config& config_;
     std::string url_;
     const Cors cors_;
+    // Run by io_threads threads; a Standby runs it too when none of them does for kStandbyPeriod.
+    static constexpr std::chrono::milliseconds kStandbyPeriod{2};
     boost::asio::io_context ioc_;
-    // Uploads are digested and written here (SpoolFeeder). Declared after ioc_, so destroyed
+    // Uploads are digested and written here (SpoolFeeder): at least two threads, so that two uploads
+    // are hashed at once even with one I/O thread. Declared after ioc_, so destroyed
     // first: a batch still running posts its end to an io_context that still exists.
     boost::asio::thread_pool spool_threads_;
     boost::asio::ip::tcp::acceptor acceptor_;
@@ -46,6 +51,7 @@ private:
     boost::asio::steady_timer drain_timer_;
     std::atomic<bool> stopping_{false};
     RequestObserver observer_;
+    Counter& standby_ran_;
     std::mutex mutex_;
     std::set<std::shared_ptr<Session>> sessions_;
 };
