@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -13,10 +15,15 @@ namespace imgpipe {
 // All configuration, one struct of sub-structs. The default member initialisers are the documented
 // defaults (README "Configuration"); src/core/config.cpp binds every field to a flag and an
 // IMGPIPE_* environment variable. No other code reads the environment.
+// One network thread per 4 cores, at least one. One thread serves a stored hit with ~30% less CPU
+// than two sharing the connections (bench/RESULTS.md, 2026-12-03 noon); a Standby thread covers
+// for it when it stalls (http/standby.h). The other cores are for pixel work.
+inline int default_io_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 4)); }
+
 struct ServerConfig {
     std::string host = "127.0.0.1";
     uint16_t port = 8000;
-    int io_threads = 2;            // threads that parse, route and write (never decode images)
+    int io_threads = default_io_threads(); // threads that parse, route and write (never decode images)
     std::string public_url;        // base of the links in `url` and Location; empty: from the request
     bool trust_proxy = false;      // links from X-Forwarded-Proto/-Host (set only behind a proxy that sets them)
     std::string cors_origins;      // "https://a.example, https://b.example" or "*": browsers there may call; empty: none
