@@ -8,6 +8,8 @@
 #   ONLY="avif saturated" bench/run.sh   only those parts, of: cold (the chains against IPX and the
 #                              minimal libvips program), cached, coalesce, upload, big, avif, saturated
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
+#   CACHED_ROUNDS=5 bench/run.sh   rounds of the stored-hit comparison, imgpipe and nginx in turn
+#                              (default 3; the round of the median ratio is reported)
 #   IMGPIPE_BIN=path, or SKIP_BUILD=1 with build/imgpipe present: no build
 #
 # Everything it installs or builds goes to bench/.work (git-ignored): the corpus, IPX from npm,
@@ -258,8 +260,21 @@ EOF
         echo "$out switches=$(awk -v d=$(($(ctx_switches "$@") - before)) -v n="$(field 'RESULT requests' "$out")" \
             'BEGIN {if (n > 0) printf "%.3f", d / n}')"
     }
-    C_IMG=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID")
-    C_NGX=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}")
+    # CACHED_ROUNDS rounds, imgpipe then nginx in each: a VM's speed drifts over seconds, and one
+    # 10-second window each landed on either side of the goal. The round of the median ratio is
+    # reported; every round's ratio is printed.
+    CACHED_RATIOS=""
+    ROUND_LINES=()
+    for ((round = 0; round < ${CACHED_ROUNDS:-3}; round++)); do
+        img=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID")
+        ngx=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}")
+        r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
+        CACHED_RATIOS+="$r "
+        ROUND_LINES+=("$r|$img|$ngx")
+    done
+    MEDIAN_ROUND=$(printf '%s\n' "${ROUND_LINES[@]}" | sort -t'|' -k1,1 -g | sed -n "$(((${#ROUND_LINES[@]} + 1) / 2))p")
+    C_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
+    C_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
 fi
 
 # ---------------------------------------------------------------- coalescing
@@ -429,7 +444,7 @@ if part cold; then
 fi
 if part cached; then
     r=$(ratio "$(field rps "$C_IMG")" "$(field rps "$C_NGX")")
-    echo "| cached variant, 64 connections, req/s | $(field rps "$C_IMG") | nginx $(field rps "$C_NGX") | $r | >= 0.8 |"
+    echo "| cached variant, 64 connections, req/s (the median of ${CACHED_ROUNDS:-3} alternating rounds; ratios: $CACHED_RATIOS) | $(field rps "$C_IMG") | nginx $(field rps "$C_NGX") | $r | >= 0.8 |"
     verdict "cached-vs-nginx req/s" "$r" ">=" 0.8
     echo "| cached variant, p99 ms | $(field p99_ms "$C_IMG") | nginx $(field p99_ms "$C_NGX") | | <= 5 ms |"
     verdict "cached-p99" "$(field p99_ms "$C_IMG")" "<=" 5 " ms"
