@@ -10,6 +10,8 @@
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
 #   CACHED_ROUNDS=5 bench/run.sh   rounds of the stored-hit comparison, imgpipe and nginx in turn
 #                              (default 3; the round of the median ratio is reported)
+#   CPU_ROUNDS=5 bench/run.sh  rounds of the CPU comparison with the minimal libvips program, the
+#                              service (c=2) and the program in turn (default 3; median reported)
 #   IMGPIPE_BIN=path, or SKIP_BUILD=1 with build/imgpipe present: no build
 #
 # Everything it installs or builds goes to bench/.work (git-ignored): the corpus, IPX from npm,
@@ -212,9 +214,32 @@ if part cold; then
     for p in "${PHOTOS[@]}"; do files+=("$WORK/corpus/$p.jpg"); done
     declare -A MINIMAL DECODE STAGED MINIMAL_FAULTS # CPU ms and page faults per image
     declare -A STAGED_ROUNDS=([rotate]=1 [thumb]=3)
+    # CPU per image against the minimal program in CPU_ROUNDS rounds, each the service at c=2
+    # (a fresh one after the first round, so every variant is new) and then the minimal program:
+    # both drift with the VM (one run here put the same build at 23.8 and 29.7 ms, the minimal
+    # program at 22.8 and 20.2), so they are compared side by side, and the round of the median
+    # ratio is reported (every round's ratio is printed). The c=2 run above is the first round.
+    declare -A CPU_RATIOS CPU_ROUND
     for chain in "${CHAINS[@]}"; do
         case $chain in rotate | thumb) ;; *) continue ;; esac
-        read -r "MINIMAL[$chain]" "MINIMAL_FAULTS[$chain]" < <("$WORK/vips_minimal" --mipmap "$chain" 10 "${files[@]}" 2>/dev/null) || true
+        lines=()
+        for ((round = 0; round < ${CPU_ROUNDS:-3}; round++)); do
+            if ((round == 0)); then
+                img=$(f imgpipe-$chain-2 2)
+            else
+                start_imgpipe
+                log "cold $chain c=2: imgpipe, CPU round $((round + 1))"
+                img=$(load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" 2 | cut -d' ' -f2)
+            fi
+            read -r min min_faults < <("$WORK/vips_minimal" --mipmap "$chain" 20 "${files[@]}" 2>/dev/null) || true
+            r=$(ratio "$img" "${min:-}")
+            log "  CPU ms per image $img, minimal ${min:--}: $r"
+            CPU_RATIOS[$chain]+="$r "
+            lines+=("$r $img ${min:--} ${min_faults:--}")
+        done
+        # a missing ratio ("-") sorts first; with it the median is missing when most rounds failed
+        CPU_ROUND[$chain]=$(printf '%s\n' "${lines[@]}" | sort -g | sed -n "$(((${#lines[@]} + 1) / 2))p")
+        read -r _ _ "MINIMAL[$chain]" "MINIMAL_FAULTS[$chain]" <<<"${CPU_ROUND[$chain]}"
         read -r "DECODE[$chain]" _ < <("$WORK/vips_minimal" "$chain" 5 "${files[@]}" 2>/dev/null) || true
         read -r "STAGED[$chain]" _ < <("$WORK/vips_minimal" --staged "$chain" "${STAGED_ROUNDS[$chain]}" "${files[@]}" 2>/dev/null) || true
     done
@@ -434,8 +459,8 @@ if part cold; then
         [[ $(f imgpipe-$chain-2 4)$(f imgpipe-$chain-8 4) == *-* ]] && worst=-
         verdict "faults-per-cold-transform $chain (worse of c=2, c=8)" "$worst" "<" $FAULTS_GOAL
         case $chain in rotate | thumb) ;; *) continue ;; esac
-        r=$(ratio "$(f imgpipe-$chain-2 2)" "${MINIMAL[$chain]}")
-        echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap) | $(f imgpipe-$chain-2 2) | minimal ${MINIMAL[$chain]} | $r | <= 1.1 |"
+        read -r r cpu _ <<<"${CPU_ROUND[$chain]}"
+        echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap; c=2, the median of ${CPU_ROUNDS:-3} rounds, each the service then the program; ratios: ${CPU_RATIOS[$chain]}) | $cpu | minimal ${MINIMAL[$chain]} | $r | <= 1.1 |"
         echo "| ... page faults per image: imgpipe (c=2) / the minimal program | $(f imgpipe-$chain-2 4) | minimal ${MINIMAL_FAULTS[$chain]} | | |"
         verdict "cpu-vs-minimal-libvips $chain" "$r" "<=" 1.1
         echo "| ... and vs the minimal program decoding the JPEG (shrink-on-load, no mipmap) | $(f imgpipe-$chain-2 2) | minimal ${DECODE[$chain]} | $(ratio "$(f imgpipe-$chain-2 2)" "${DECODE[$chain]}") | |"
