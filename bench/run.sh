@@ -159,6 +159,9 @@ load() {
 
 # ratio A B -> A/B with two decimals, "-" when either is missing
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-"}'; }
+# median_round "RATIO|..." ... -> the round whose ratio is the median (a missing ratio, "-",
+# sorts first: the median is missing when most rounds failed)
+median_round() { printf '%s\n' "$@" | sort -t'|' -k1,1 -g | sed -n "$((($# + 1) / 2))p"; }
 declare -A R
 f() { cut -d' ' -f"$2" <<<"${R[$1]:-}"; } # f KEY N -> the Nth figure of a load result
 
@@ -214,32 +217,27 @@ if part cold; then
     for p in "${PHOTOS[@]}"; do files+=("$WORK/corpus/$p.jpg"); done
     declare -A MINIMAL DECODE STAGED MINIMAL_FAULTS # CPU ms and page faults per image
     declare -A STAGED_ROUNDS=([rotate]=1 [thumb]=3)
-    # CPU per image against the minimal program in CPU_ROUNDS rounds, each the service at c=2
-    # (a fresh one after the first round, so every variant is new) and then the minimal program:
-    # both drift with the VM (one run here put the same build at 23.8 and 29.7 ms, the minimal
-    # program at 22.8 and 20.2), so they are compared side by side, and the round of the median
-    # ratio is reported (every round's ratio is printed). The c=2 run above is the first round.
+    # CPU per image against the minimal program in CPU_ROUNDS rounds, each a fresh service at c=2
+    # (every variant new) and right after it the minimal program: both drift with the VM (one run
+    # here put the same build at 23.8 and 29.7 ms, the minimal program at 22.8 and 20.2), so they
+    # are compared side by side, and the round of the median ratio is reported (every round's
+    # ratio is printed).
     declare -A CPU_RATIOS CPU_ROUND
     for chain in "${CHAINS[@]}"; do
         case $chain in rotate | thumb) ;; *) continue ;; esac
-        lines=()
-        for ((round = 0; round < ${CPU_ROUNDS:-3}; round++)); do
-            if ((round == 0)); then
-                img=$(f imgpipe-$chain-2 2)
-            else
-                start_imgpipe
-                log "cold $chain c=2: imgpipe, CPU round $((round + 1))"
-                img=$(load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" 2 | cut -d' ' -f2)
-            fi
+        rounds=()
+        for ((round = 1; round <= ${CPU_ROUNDS:-3}; round++)); do
+            start_imgpipe
+            log "cold $chain c=2: imgpipe, then the minimal program (CPU round $round)"
+            img=$(load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" 2 | cut -d' ' -f2)
             read -r min min_faults < <("$WORK/vips_minimal" --mipmap "$chain" 20 "${files[@]}" 2>/dev/null) || true
             r=$(ratio "$img" "${min:-}")
             log "  CPU ms per image $img, minimal ${min:--}: $r"
             CPU_RATIOS[$chain]+="$r "
-            lines+=("$r $img ${min:--} ${min_faults:--}")
+            rounds+=("$r|$img|${min:--}|${min_faults:--}")
         done
-        # a missing ratio ("-") sorts first; with it the median is missing when most rounds failed
-        CPU_ROUND[$chain]=$(printf '%s\n' "${lines[@]}" | sort -g | sed -n "$(((${#lines[@]} + 1) / 2))p")
-        read -r _ _ "MINIMAL[$chain]" "MINIMAL_FAULTS[$chain]" <<<"${CPU_ROUND[$chain]}"
+        CPU_ROUND[$chain]=$(median_round "${rounds[@]}")
+        IFS='|' read -r _ _ "MINIMAL[$chain]" "MINIMAL_FAULTS[$chain]" <<<"${CPU_ROUND[$chain]}"
         read -r "DECODE[$chain]" _ < <("$WORK/vips_minimal" "$chain" 5 "${files[@]}" 2>/dev/null) || true
         read -r "STAGED[$chain]" _ < <("$WORK/vips_minimal" --staged "$chain" "${STAGED_ROUNDS[$chain]}" "${files[@]}" 2>/dev/null) || true
     done
@@ -297,7 +295,7 @@ EOF
         CACHED_RATIOS+="$r "
         ROUND_LINES+=("$r|$img|$ngx")
     done
-    MEDIAN_ROUND=$(printf '%s\n' "${ROUND_LINES[@]}" | sort -t'|' -k1,1 -g | sed -n "$(((${#ROUND_LINES[@]} + 1) / 2))p")
+    MEDIAN_ROUND=$(median_round "${ROUND_LINES[@]}")
     C_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
     C_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
 fi
@@ -459,7 +457,7 @@ if part cold; then
         [[ $(f imgpipe-$chain-2 4)$(f imgpipe-$chain-8 4) == *-* ]] && worst=-
         verdict "faults-per-cold-transform $chain (worse of c=2, c=8)" "$worst" "<" $FAULTS_GOAL
         case $chain in rotate | thumb) ;; *) continue ;; esac
-        read -r r cpu _ <<<"${CPU_ROUND[$chain]}"
+        IFS='|' read -r r cpu _ <<<"${CPU_ROUND[$chain]}"
         echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap; c=2, the median of ${CPU_ROUNDS:-3} rounds, each the service then the program; ratios: ${CPU_RATIOS[$chain]}) | $cpu | minimal ${MINIMAL[$chain]} | $r | <= 1.1 |"
         echo "| ... page faults per image: imgpipe (c=2) / the minimal program | $(f imgpipe-$chain-2 4) | minimal ${MINIMAL_FAULTS[$chain]} | | |"
         verdict "cpu-vs-minimal-libvips $chain" "$r" "<=" 1.1
