@@ -194,6 +194,10 @@ Encoded execute_from(const VImage& reduced, const Plan& plan, const OutputConfig
                 const bool alpha = img.has_alpha();
                 img = (alpha ? img.premultiply() : img).resize(s);
                 if (alpha) img = img.unpremultiply().cast(VIPS_FORMAT_UCHAR);
+                // As after a shrink-on-load: an op that reads out of order (a rotation) would make
+                // the lazy resize compute its tiles again and again; the small image is rendered
+                // once (bench/RESULTS.md: ~2.5 ms of ~25 per rotate chain).
+                if (needs_random_access(plan.ops)) img = phases.materialise(img, &d);
             }
         }
         return run(img, plan, output, d, phases);
