@@ -51,7 +51,10 @@ static VImage rotate_ccw(const VImage& in, double degrees) {
 }
 
 // rotate:10|convert:png|scale:200x100, planned: shrink on load to twice what the scale needs,
-// rotate the small image, resize to exactly 200x100, PNG.
+// rotate the small image, resize to exactly 200x100, PNG. Rendered into memory where imgpipe's
+// executor renders (the rotation's input and output, execute.cpp): as one lazy graph the rotation
+// makes its input compute tiles many times over and the resize re-read its output (1.5-2.5 ms more
+// per image here, the graph imgpipe ran before it did the same).
 static std::string rotate_fused(const char* file) {
     VImage head = VImage::new_from_file(file, VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
     const double r = 10 * M_PI / 180, w = head.width(), h = head.height();
@@ -60,7 +63,7 @@ static std::string rotate_fused(const char* file) {
     VImage img = VImage::thumbnail(file, static_cast<int>(std::ceil(w * s)),
                                    VImage::option()->set("height", static_cast<int>(std::ceil(h * s))))
                      .copy_memory();
-    img = rotate_ccw(img, 10);
+    img = rotate_ccw(img, 10).copy_memory();
     img = img.premultiply().resize(200.0 / img.width(), VImage::option()->set("vscale", 100.0 / img.height()));
     return save(img.unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
 }
@@ -116,8 +119,8 @@ static std::string rotate_mipmap(const char*) {
     const double a = 10 * M_PI / 180, w = 2560, h = 1600; // the originals' size
     const double bw = w * std::cos(a) + h * std::sin(a), bh = w * std::sin(a) + h * std::cos(a);
     const double s = 2 * std::max(200 / bw, 100 / bh);
-    VImage img = from_raw(r).resize(std::ceil(w * s) / r.width);
-    img = rotate_ccw(img, 10);
+    VImage img = from_raw(r).resize(std::ceil(w * s) / r.width).copy_memory();
+    img = rotate_ccw(img, 10).copy_memory();
     img = img.premultiply().resize(200.0 / img.width(), VImage::option()->set("vscale", 100.0 / img.height()));
     return save(img.unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
 }
