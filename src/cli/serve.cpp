@@ -1,3 +1,4 @@
+#include "cli/allocator.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/setup.h"
@@ -6,6 +7,7 @@
 #include "core/fetch/fetcher.h"
 #include "core/images.h"
 #include "core/pipeline/vips_setup.h"
+#include "core/memory_release.h"
 #include "core/process_metrics.h"
 #include "core/signing.h"
 #include "http/api.h"
@@ -105,6 +107,10 @@ int serve(const Config& config, bool print_config) {
             work = std::make_unique<LocalWork>(images, *workers);
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
+        // Idle: no image job and no blocking one (uploads are checked and spooled there).
+        const MemoryRelease memory_release(
+            [&workers, &blocking] { return (!workers || workers->in_flight() == 0) && blocking.in_flight() == 0; },
+            release_free_memory, kLongestWithoutRelease);
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
         http::Server server(api, config, metrics, std::move(listener));
         spdlog::info("storing {}; {}; uploads {}; transforms {}",

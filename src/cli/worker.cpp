@@ -1,8 +1,10 @@
+#include "cli/allocator.h"
 #include "cli/commands.h"
 #include "cli/setup.h"
 #include "cluster/cached_storage.h"
 #include "cluster/metrics_listener.h"
 #include "cluster/worker.h"
+#include "core/memory_release.h"
 #include "core/process_metrics.h"
 
 #include <curl/curl.h>
@@ -43,6 +45,9 @@ int worker(const Config& config) {
                                    : std::filesystem::path(config.cluster.cache_dir);
         cluster::CachedStorage storage(*store, cache_dir, config.cluster.cache_max_bytes);
         cluster::Worker worker(config, nats, storage, registry);
+        // After the signal mask above: its thread inherits it.
+        const MemoryRelease memory_release([&worker] { return worker.busy() == 0; }, release_free_memory,
+                                           kLongestWithoutRelease);
         std::unique_ptr<cluster::MetricsListener> metrics;
         if (config.cluster.metrics_port > 0) {
             metrics = std::make_unique<cluster::MetricsListener>(

@@ -32,6 +32,7 @@ public:
     void wait(); // until every thread has ended
 
     std::string health_json() const;
+    int busy() const { return busy_.load(); } // threads running a job
     std::string metrics_text() const { return metrics_.prometheus(); }
 
     static constexpr uint64_t kMaxDeliveries = 4; // a job that failed on 4 workers is answered as failed

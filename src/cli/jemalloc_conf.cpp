@@ -1,0 +1,23 @@
+// jemalloc's settings for the service, and its release of free pages (src/cli/allocator.h).
+#include "cli/allocator.h"
+
+#include <jemalloc/jemalloc.h>
+
+// Read by jemalloc when it starts (the MALLOC_CONF environment variable still adds to it).
+// - Freed pages stay with the process until release_free_memory(): "dirty" pages are never
+//   returned on jemalloc's own schedule (-1), so none become "muzzy" either.
+// - One arena per CPU, used by the threads running there (the default is four per CPU, each
+//   thread bound to one): each arena keeps its own free pages, and with four per CPU a cold
+//   rotate load held ~150 MB against ~107 MB (bench/RESULTS.md), at the same CPU per transform.
+extern "C" {
+const char *malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1,percpu_arena:percpu";
+}
+
+namespace imgpipe::cli {
+
+void release_free_memory() {
+    static_assert(MALLCTL_ARENAS_ALL == 4096, "arena.4096 names every arena");
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
+}
+
+} // namespace imgpipe::cli

@@ -1,0 +1,11 @@
+// The release of free pages (src/cli/allocator.h) for builds without jemalloc (the sanitizer
+// build): glibc's malloc.
+#include "cli/allocator.h"
+
+#include <malloc.h>
+
+namespace imgpipe::cli {
+
+void release_free_memory() { malloc_trim(0); }
+
+} // namespace imgpipe::cli
