@@ -52,9 +52,9 @@ static VImage rotate_ccw(const VImage& in, double degrees) {
 
 // rotate:10|convert:png|scale:200x100, planned: shrink on load to twice what the scale needs,
 // rotate the small image, resize to exactly 200x100, PNG. Rendered into memory where imgpipe's
-// executor renders (the rotation's input and output, execute.cpp): as one lazy graph the rotation
-// makes its input compute tiles many times over and the resize re-read its output (1.5-2.5 ms more
-// per image here, the graph imgpipe ran before it did the same).
+// executor renders (the rotation's input and output, execute.cpp), so that this stays the same
+// work: as one lazy graph the rotation makes its input compute its tiles many times over (from the
+// mipmap 19.2 ms per image here, rendered at both 17.5; bench/RESULTS.md).
 static std::string rotate_fused(const char* file) {
     VImage head = VImage::new_from_file(file, VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
     const double r = 10 * M_PI / 180, w = head.width(), h = head.height();

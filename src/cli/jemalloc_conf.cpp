@@ -10,7 +10,7 @@
 //   thread bound to one): each arena keeps its own free pages, and with four per CPU a cold
 //   rotate load held ~150 MB against ~107 MB (bench/RESULTS.md), at the same CPU per transform.
 extern "C" {
-const char *malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1,percpu_arena:percpu";
+const char* malloc_conf = "dirty_decay_ms:-1,muzzy_decay_ms:-1,percpu_arena:percpu";
 }
 
 namespace imgpipe::cli {

@@ -20,12 +20,11 @@ namespace imgpipe {
 // instead of on every transform.
 class MemoryRelease {
 public:
-    MemoryRelease(std::function<bool()> idle, std::function<void()> release,
-                  std::chrono::milliseconds longest,
+    MemoryRelease(std::function<bool()> idle, std::function<void()> release, std::chrono::milliseconds longest,
                   std::chrono::milliseconds check = std::chrono::seconds(1));
     ~MemoryRelease(); // stops and joins the thread
-    MemoryRelease(const MemoryRelease &) = delete;
-    MemoryRelease &operator=(const MemoryRelease &) = delete;
+    MemoryRelease(const MemoryRelease&) = delete;
+    MemoryRelease& operator=(const MemoryRelease&) = delete;
 
 private:
     void loop();

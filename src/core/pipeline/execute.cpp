@@ -65,6 +65,15 @@ struct Phases {
     }
 };
 
+// A shrunk image is computed as it is read: shrink-on-load streams its input top to bottom, and a
+// mipmap's resize computes its tiles on demand. An op that reads out of order (a rotation) would
+// make it compute them again and again (from the mipmap ~3 ms of ~26 per rotate chain,
+// bench/RESULTS.md); the shrunk image is small by construction, so it is rendered once into memory.
+VImage rendered_for_ops(const VImage& shrunk, const Plan& plan, Clock::time_point& deadline,
+                        const Phases& phases) {
+    return needs_random_access(plan.ops) ? phases.materialise(shrunk, &deadline) : shrunk;
+}
+
 } // namespace
 
 namespace {
@@ -173,9 +182,7 @@ Encoded execute(const std::string& path, const Plan& plan, const OutputConfig& o
                          ? load_shrunk(path, plan.shrink_on_load->width, plan.shrink_on_load->height)
                          : load_full(path);
         phases.enter(StageClock::build);
-        // Shrink-on-load streams its input top to bottom; a rotation reads out of that order.
-        // The shrunk image is small by construction, so it is rendered once into memory.
-        if (plan.shrink_on_load && needs_random_access(plan.ops)) img = phases.materialise(img, &d);
+        if (plan.shrink_on_load) img = rendered_for_ops(img, plan, d, phases);
         return run(img, plan, output, d, phases);
     });
 }
@@ -194,10 +201,7 @@ Encoded execute_from(const VImage& reduced, const Plan& plan, const OutputConfig
                 const bool alpha = img.has_alpha();
                 img = (alpha ? img.premultiply() : img).resize(s);
                 if (alpha) img = img.unpremultiply().cast(VIPS_FORMAT_UCHAR);
-                // As after a shrink-on-load: an op that reads out of order (a rotation) would make
-                // the lazy resize compute its tiles again and again; the small image is rendered
-                // once (bench/RESULTS.md: ~2.5 ms of ~25 per rotate chain).
-                if (needs_random_access(plan.ops)) img = phases.materialise(img, &d);
+                img = rendered_for_ops(img, plan, d, phases);
             }
         }
         return run(img, plan, output, d, phases);

@@ -12,11 +12,10 @@ namespace {
 using namespace std::chrono_literals;
 
 // Waits up to 10 s (the suite may share the CPU with busy loops) for `count` to reach `n`.
-bool reaches(const std::atomic<int> &count, int n) {
+bool reaches(const std::atomic<int>& count, int n) {
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (count.load() < n) {
-        if (std::chrono::steady_clock::now() > until)
-            return false;
+        if (std::chrono::steady_clock::now() > until) return false;
         std::this_thread::sleep_for(1ms);
     }
     return true;
@@ -26,12 +25,7 @@ TEST(MemoryRelease, ReleasesOnceWhenWorkTurnsIdle) {
     std::atomic<bool> busy{true};
     std::atomic<int> released{0};
     std::atomic<int> checks{0};
-    const MemoryRelease release(
-        [&] {
-            ++checks;
-            return !busy.load();
-        },
-        [&] { ++released; }, 1h, 5ms);
+    const MemoryRelease release([&] { ++checks; return !busy.load(); }, [&] { ++released; }, 1h, 5ms);
     ASSERT_TRUE(reaches(checks, 3));
     EXPECT_EQ(released.load(), 0) << "released while the work was busy";
     busy = false;
@@ -51,12 +45,7 @@ TEST(MemoryRelease, NothingToReleaseWithoutWork) {
     std::atomic<int> released{0};
     std::atomic<int> checks{0};
     {
-        const MemoryRelease release(
-            [&] {
-                ++checks;
-                return true;
-            },
-            [&] { ++released; }, 1h, 5ms);
+        const MemoryRelease release([&] { ++checks; return true; }, [&] { ++released; }, 1h, 5ms);
         ASSERT_TRUE(reaches(checks, 20));
     }
     EXPECT_EQ(released.load(), 0);
@@ -70,9 +59,7 @@ TEST(MemoryRelease, ReleasesPeriodicallyUnderSteadyWork) {
 
 TEST(MemoryRelease, StopsPromptlyWhenDestroyed) {
     const auto start = std::chrono::steady_clock::now();
-    {
-        const MemoryRelease release([] { return true; }, [] {}, 1h, 1h);
-    }
+    { const MemoryRelease release([] { return true; }, [] {}, 1h, 1h); }
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
