@@ -8,4 +8,6 @@ namespace imgpipe::cli {
 
 void release_free_memory() { malloc_trim(0); }
 
+uint64_t kept_free_bytes() { return mallinfo2().fordblks; }
+
 } // namespace imgpipe::cli

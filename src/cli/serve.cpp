@@ -70,6 +70,7 @@ int serve(const Config& config, bool print_config) {
         // First: the components below count into it from their construction on.
         Metrics metrics;
         register_process_metrics(metrics);
+        register_allocator_metrics(metrics);
         // Then listening: a taken port ends the start before anything is created on disk.
         http::Listener listener(config.server);
         const std::unique_ptr<Storage> chosen = open_storage(config);

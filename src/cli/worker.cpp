@@ -33,6 +33,7 @@ int worker(const Config& config) {
     try {
         Metrics registry;
         register_process_metrics(registry);
+        register_allocator_metrics(registry);
         const std::unique_ptr<Storage> bucket = open_storage(config);
         // Timed below the cache: the latencies of the store itself, on cache misses.
         const std::unique_ptr<Storage> store = meter_storage(*bucket, config, registry);
