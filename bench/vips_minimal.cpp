@@ -44,6 +44,10 @@ static std::string save(const VImage& img, const char* suffix) {
     return out;
 }
 
+// imgpipe's default WebP quality (OutputConfig in src/core/config.h), not libvips' 75: at 75 the
+// thumbnails are 19% smaller and cost ~2% less CPU, which is not the same work.
+static const char* const kWebp = ".webp[Q=80]";
+
 static VImage rotate_ccw(const VImage& in, double degrees) {
     VImage img = in.has_alpha() ? in : in.bandjoin_const({255.0});
     img = img.premultiply().rotate(-degrees, VImage::option()->set("background", std::vector<double>(4, 0.0)));
@@ -72,7 +76,7 @@ static std::string rotate_fused(const char* file) {
 static std::string thumb_fused(const char* file) {
     VImage img = VImage::thumbnail(file, 480, VImage::option()->set("height", 300)); // fits 480x300
     img = img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height()));
-    return save(img, ".webp");
+    return save(img, kWebp);
 }
 
 // The original design: every stage decodes its input and encodes its output.
@@ -87,7 +91,7 @@ static std::string rotate_staged(const char* file) {
 static std::string thumb_staged(const char* file) {
     VImage img = VImage::new_from_file(file);
     std::string a = save(img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height())), ".jpg");
-    return save(VImage::new_from_buffer(a, ""), ".webp");
+    return save(VImage::new_from_buffer(a, ""), kWebp);
 }
 
 // The mipmaps, made before timing starts: raw upright sRGB pixels, at most 1024 on a side.
@@ -129,7 +133,7 @@ static std::string thumb_mipmap(const char*) {
     const Raw& r = mipmaps[current];
     VImage img = from_raw(r).resize(300.0 / r.height); // 480x300
     img = img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height()));
-    return save(img, ".webp");
+    return save(img, kWebp);
 }
 
 int main(int argc, char** argv) {
