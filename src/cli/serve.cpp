@@ -104,10 +104,12 @@ int serve(const Config& config, bool print_config) {
             work = std::make_unique<cluster::NatsWork>(*nats, storage, config, &metrics);
         } else {
             workers = std::make_unique<WorkerPool>(config.workers.threads, config.workers.queue, &metrics, "image");
+            workers->on_job_start(begin_vips_job);
             workers->on_job_end(end_vips_job);
             work = std::make_unique<LocalWork>(images, *workers);
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
+        blocking.on_job_start(begin_vips_job); // an upload's check decodes it
         // Idle: no image job and no blocking one (uploads are checked and spooled there).
         const MemoryRelease memory_release(
             [&workers, &blocking] { return (!workers || workers->in_flight() == 0) && blocking.in_flight() == 0; },

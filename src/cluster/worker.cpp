@@ -154,6 +154,7 @@ void Worker::handle(natsMsg* msg) {
         std::lock_guard lock(active_mutex_);
         active_.insert(msg);
     }
+    begin_vips_job();
     Result r;
     try {
         r = run(job, delivered);

@@ -73,6 +73,7 @@ public:
                         queued_->add(-1);
                         running_->add(1);
                     }
+                    on_job_start_();
                     std::exception_ptr error;
                     R result{};
                     try {
@@ -96,7 +97,8 @@ public:
     // (which must still exist, even if stopped).
     void join() { pool_.join(); }
 
-    // Runs after every job on the pool thread (libvips per-thread clean-up).
+    // Run before and after every job on the pool thread (libvips' per-thread set-up and clean-up).
+    void on_job_start(std::function<void()> f) { on_job_start_ = std::move(f); }
     void on_job_end(std::function<void()> f) { on_job_end_ = std::move(f); }
     int in_flight() const { return admitted_.load(); }
 
@@ -104,6 +106,7 @@ private:
     boost::asio::thread_pool pool_;
     int capacity_;
     std::atomic<int> admitted_{0};
+    std::function<void()> on_job_start_ = [] {};
     std::function<void()> on_job_end_ = [] {};
     Histogram* queue_wait_ = nullptr;
     Gauge* running_ = nullptr;

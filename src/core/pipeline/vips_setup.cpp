@@ -2,9 +2,12 @@
 
 #include "core/formats/source_format.h"
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <vips/vips8>
 #include <vips/vector.h> // after vips8: it relies on its types
@@ -30,6 +33,16 @@ void start_vips(const char* argv0, int vips_concurrency) {
     vips_vector_set_enabled(FALSE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
     for (const auto& f : source_formats()) vips_operation_block_set(std::string(f.loader_class).c_str(), FALSE);
+}
+
+void begin_vips_job() {
+    static thread_local const bool batch = [] {
+        const sched_param none{};
+        if (sched_setscheduler(0, SCHED_BATCH, &none) == 0) return true; // 0: this thread (Linux)
+        spdlog::debug("SCHED_BATCH refused: {}", std::strerror(errno));
+        return false;
+    }();
+    (void)batch;
 }
 
 void end_vips_job() {
