@@ -25,8 +25,8 @@ uint64_t kept_free_bytes();
 // imgpipe_allocator_free_bytes, read at every scrape.
 inline void register_allocator_metrics(Metrics& metrics) {
     metrics.gauge_fn("imgpipe_allocator_free_bytes",
-                     "Freed memory the allocator holds for reuse (not all of it resident), handed back to "
-                     "the kernel when idle and at least every 20 seconds.",
+                     "Freed memory the allocator holds for reuse (not all of it resident), "
+                     "handed back to the kernel when idle and at least every 20 seconds.",
                      [] { return static_cast<double>(kept_free_bytes()); });
 }
 

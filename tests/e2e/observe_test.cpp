@@ -241,7 +241,8 @@ TEST(Observe, MetricsPassPromtoolAndCountTheRequests) {
     EXPECT_EQ(rc, 0) << out << "\n" << scrape.body;
     for (const char* family :
          {"imgpipe_http_requests_total", "imgpipe_http_request_duration_seconds_bucket", "imgpipe_http_requests_in_flight",
-          "imgpipe_http_received_bytes_total", "imgpipe_http_sent_bytes_total", "imgpipe_transforms_total", "imgpipe_allocator_free_bytes"}) {
+          "imgpipe_http_received_bytes_total", "imgpipe_http_sent_bytes_total", "imgpipe_transforms_total",
+          "imgpipe_allocator_free_bytes"}) {
         EXPECT_NE(scrape.body.find(std::string("\n") + family), std::string::npos) << family;
     }
     EXPECT_EQ(sample(scrape.body, health), before + 3) << scrape.body;
