@@ -28,8 +28,10 @@ void start_vips(const char* argv0, int vips_concurrency) {
     vips_concurrency_set(vips_concurrency);
     // liborc (SIMD code generated at run time) 0.4.33 in Debian 12 races when pipelines are built
     // and freed on several threads at once: the service segfaulted in liborc under bench/run.sh
-    // load. Without it the same work costs ~25% more CPU (bench/vips_minimal, VIPS_NOVECTOR=1);
-    // a server that crashes costs more. libvips 8.15 replaced orc with highway.
+    // load, and bench/orc_race.cpp crashes within seconds with two threads of resizes or blurs
+    // (one thread does not). Without it those ops cost 2.9-3.5x more CPU, whole chains ~25%
+    // (bench/RESULTS.md, "liborc"); a server that crashes costs more. libvips 8.15 replaced orc
+    // with highway.
     vips_vector_set_enabled(FALSE);
     vips_operation_block_set("VipsForeignLoad", TRUE);
     for (const auto& f : source_formats()) vips_operation_block_set(std::string(f.loader_class).c_str(), FALSE);
