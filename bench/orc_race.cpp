@@ -1,12 +1,13 @@
 // liborc in libvips 8.14 (Debian 12: liborc 0.4.33), two questions (issue 14):
-//   orc_race cost ROUNDS          CPU ms per op on a 2560x1600 RGB image, orc off then on, one
-//                                 thread: what disabling it costs, op by op
+//   orc_race cost ROUNDS
+//       CPU ms per op on a 2560x1600 RGB image, orc off then on, one thread: what disabling it
+//       costs, op by op
 //   orc_race race SECONDS THREADS [on|off [resize|blur|both]]
-//                                 with orc on (or off, the control), THREADS threads build, run and free small
-//                                 pipelines of the ops that compile orc code (reduce, integer
-//                                 convolution) for SECONDS; a crash ends the process with SIGSEGV
+//       orc on (or off: the control); THREADS threads build, run and free small pipelines of ops
+//       that compile orc code (reduce, integer convolution) for SECONDS. A crash ends the process
+//       (SIGSEGV, or glibc's abort on a corrupted heap); otherwise it prints what it ran.
 // imgpipe runs with orc disabled (src/core/pipeline/vips_setup.cpp) because the service crashed
-// inside liborc under load.
+// inside liborc under load. Build: see bench/README.md, "liborc".
 #include <vips/vips8>
 #include <vips/vector.h> // after vips8: it relies on its types
 
