@@ -32,9 +32,7 @@ IDS=$(upload_corpus $PORT)
 # The upload in the mix: a 640-pixel JPEG (no mipmap, so the data directory grows slowly).
 "$BIN" transform "$WORK/corpus/Path.jpg" "$WORK/saturate-upload.jpg" 'scale:640x' >/dev/null
 FIRST=${IDS%%,*}
-# 15 s past the last RSS sample, so that it is taken under load: once idle, the service hands its
-# free memory back within ~2 s (README, Memory).
-IDS=$IDS UPLOAD="$WORK/saturate-upload.jpg" wrk -t2 -c"$CONNECTIONS" -d"$((MINUTES * 60 + 15))s" --timeout 30s \
+IDS=$IDS UPLOAD="$WORK/saturate-upload.jpg" wrk -t2 -c"$CONNECTIONS" -d"$(load_seconds "$MINUTES")s" --timeout 30s \
     -s "$BENCH/saturate.lua" "http://127.0.0.1:$PORT" >"$WORK/saturate-wrk.txt" 2>&1 &
 WRK=$!
 # The probe: one new variant every 200 ms, answer code and time.

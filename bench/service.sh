@@ -18,6 +18,11 @@ upload_corpus() {
     echo "$ids"
 }
 
+# load_seconds MINUTES: how long the load under watch_memory runs: 15 s past its last reading, so
+# that this one is taken under load (once idle, the service hands its free memory back within ~2 s;
+# README, Memory).
+load_seconds() { echo $(($1 * 60 + 15)); }
+
 # watch_memory PID PORT MINUTES: RSS read every second; a table row every minute (RSS at the
 # minute's end, the median and range of its 60 readings, transforms and 503s so far from /metrics),
 # then how RSS moved from minute 1 to the last, and from minute 2 (warmed up): by the reading at the

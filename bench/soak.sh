@@ -20,9 +20,7 @@ PID=$!
 trap 'kill $PID 2>/dev/null || true; kill $WRK 2>/dev/null || true' EXIT
 wait_healthy $PORT
 IDS=$(upload_corpus $PORT)
-# 15 s past the last RSS sample, so that it is taken under load: once idle, the service hands its
-# free memory back within ~2 s (README, Memory).
-IDS=$IDS wrk -t2 -c8 -d"$((MINUTES * 60 + 15))s" -s "$BENCH/soak.lua" "http://127.0.0.1:$PORT" >"$WORK/soak-wrk.txt" 2>&1 &
+IDS=$IDS wrk -t2 -c8 -d"$(load_seconds "$MINUTES")s" -s "$BENCH/soak.lua" "http://127.0.0.1:$PORT" >"$WORK/soak-wrk.txt" 2>&1 &
 WRK=$!
 watch_memory $PID $PORT "$MINUTES"
 wait $WRK || true

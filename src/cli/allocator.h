@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace imgpipe::cli {
 
@@ -24,9 +25,10 @@ uint64_t kept_free_bytes();
 
 // imgpipe_allocator_free_bytes, read at every scrape.
 inline void register_allocator_metrics(Metrics& metrics) {
+    const auto every = std::chrono::duration_cast<std::chrono::seconds>(kLongestWithoutRelease).count();
     metrics.gauge_fn("imgpipe_allocator_free_bytes",
-                     "Freed memory the allocator holds for reuse (not all of it resident), "
-                     "handed back to the kernel when idle and at least every 20 seconds.",
+                     "Freed memory the allocator holds for reuse (not all of it resident), handed back "
+                     "to the kernel when idle and at least every " + std::to_string(every) + " seconds.",
                      [] { return static_cast<double>(kept_free_bytes()); });
 }
 

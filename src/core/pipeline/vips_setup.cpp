@@ -38,13 +38,13 @@ void start_vips(const char* argv0, int vips_concurrency) {
 }
 
 void begin_vips_job() {
-    static thread_local const bool batch = [] {
-        const sched_param none{};
-        if (sched_setscheduler(0, SCHED_BATCH, &none) == 0) return true; // 0: this thread (Linux)
+    thread_local bool done = false; // once per thread: the policy stays with it
+    if (done) return;
+    done = true;
+    const sched_param none{};
+    if (sched_setscheduler(0, SCHED_BATCH, &none) != 0) { // 0: this thread (Linux)
         spdlog::debug("SCHED_BATCH refused: {}", std::strerror(errno));
-        return false;
-    }();
-    (void)batch;
+    }
 }
 
 void end_vips_job() {
