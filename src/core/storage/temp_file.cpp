@@ -52,17 +52,28 @@ void TempFile::write(std::string_view data) {
     }
 }
 
+namespace {
+[[noreturn]] void throw_sync_error(const char* call, int error) {
+    if (error == ENOSPC || error == EDQUOT) {
+        throw Error(ErrorCode::storage_full, "the server has no space left for this image");
+    }
+    throw std::runtime_error(std::string(call) + " failed: " + std::strerror(error));
+}
+} // namespace
+
+void TempFile::sync_data() {
+    const int rc = ::fdatasync(fd_);
+    ++data_syncs_;
+    if (rc != 0) throw_sync_error("fdatasync", errno);
+}
+
 void TempFile::sync_and_close() {
     if (fd_ < 0) return;
     const int rc = ::fsync(fd_);
+    const int error = errno;
     ::close(fd_);
     fd_ = -1;
-    if (rc != 0) {
-        if (errno == ENOSPC || errno == EDQUOT) {
-            throw Error(ErrorCode::storage_full, "the server has no space left for this image");
-        }
-        throw std::runtime_error(std::string("fsync failed: ") + std::strerror(errno));
-    }
+    if (rc != 0) throw_sync_error("fsync", error);
 }
 
 void TempFile::close(bool sync) {
