@@ -26,7 +26,7 @@ constexpr size_t kMaxRead = 512 * 1024;
 // pool thread while `running`. The Spool's byte count is the session's (admit).
 struct SpoolFeeder::State {
     State(std::unique_ptr<Spool> s, net::any_io_executor ex, net::thread_pool& t)
-        : spool(std::move(s)), executor(ex), threads(t), batch_done(ex) {
+        : spool(std::move(s)), executor(ex), threads(t), pool_done(ex) {
         // Full size at once: grown by doubling, each upload copied and faulted in fresh pages
         // (page faults under memmove were 6.6% of a 50 MB upload's samples); two allocations of
         // one size are reused by the allocator from one upload to the next (32 faults per upload).
@@ -36,35 +36,45 @@ struct SpoolFeeder::State {
     std::unique_ptr<Spool> spool;
     net::any_io_executor executor;
     net::thread_pool& threads;
-    net::steady_timer batch_done; // cancelled when a batch ends: wakes the session if it waits
+    net::steady_timer pool_done;  // cancelled when a batch ends: wakes the session if it waits
     std::string queued;           // collecting
     std::string writing;          // being digested and written
     bool running = false;
     bool discarded = false;
     std::exception_ptr error;
 
-    void start(const std::shared_ptr<State>& self) {
-        std::swap(queued, writing); // both keep their capacity: no allocation per batch
-        running = true;
-        net::post(threads, [self]() mutable {
+    // Runs work(*this) on a pool thread with `busy` set; back on the session's executor, clears
+    // it, keeps the first error, calls then(self) and wakes the session if it waits. The last
+    // reference to the state goes on the session's executor, where the timer lives.
+    template <class Work, class Then>
+    void on_pool(const std::shared_ptr<State>& self, bool& busy, Work work, Then then) {
+        busy = true;
+        net::post(threads, [self, &busy, work = std::move(work), then = std::move(then)]() mutable {
             std::exception_ptr failed;
             try {
-                self->spool->absorb(self->writing);
+                work(*self);
             } catch (...) {
                 failed = std::current_exception();
             }
             auto ex = self->executor;
-            // The last reference goes on the session's executor, where the timer lives.
-            net::post(ex, [self = std::move(self), failed]() mutable { self->batch_ended(self, failed); });
+            net::post(ex, [self = std::move(self), &busy, then = std::move(then), failed]() mutable {
+                busy = false;
+                if (failed && !self->error) self->error = failed;
+                then(self);
+                self->pool_done.cancel();
+            });
         });
     }
 
-    void batch_ended(const std::shared_ptr<State>& self, std::exception_ptr failed) {
-        running = false;
+    void start(const std::shared_ptr<State>& self) {
+        std::swap(queued, writing); // both keep their capacity: no allocation per batch
+        on_pool(self, running, [](State& s) { s.spool->absorb(s.writing); },
+                [](const std::shared_ptr<State>& s) { s->batch_ended(s); });
+    }
+
+    void batch_ended(const std::shared_ptr<State>& self) {
         writing.clear();
-        if (failed && !error) error = failed;
         if (!error && !discarded && queued.size() >= kMinBatch) start(self);
-        batch_done.cancel();
     }
 
     void rethrow() const {
@@ -85,20 +95,20 @@ void SpoolFeeder::append(std::string_view data) {
     if (!s.running && s.queued.size() >= kMinBatch) s.start(state_);
 }
 
-net::awaitable<void> SpoolFeeder::wait_for_batch() {
+net::awaitable<void> SpoolFeeder::wait_for_threads() {
     boost::system::error_code ec; // operation_aborted: the batch ended
-    state_->batch_done.expires_at(net::steady_timer::time_point::max());
-    co_await state_->batch_done.async_wait(net::redirect_error(net::use_awaitable, ec));
+    state_->pool_done.expires_at(net::steady_timer::time_point::max());
+    co_await state_->pool_done.async_wait(net::redirect_error(net::use_awaitable, ec));
 }
 
 net::awaitable<void> SpoolFeeder::pace() {
-    while (!state_->error && state_->running && state_->queued.size() >= kMaxQueued) co_await wait_for_batch();
+    while (!state_->error && state_->running && state_->queued.size() >= kMaxQueued) co_await wait_for_threads();
     state_->rethrow();
 }
 
 net::awaitable<std::unique_ptr<Spool>> SpoolFeeder::finish() {
     for (;;) {
-        while (state_->running) co_await wait_for_batch();
+        while (state_->running) co_await wait_for_threads();
         state_->rethrow();
         if (state_->queued.empty()) break;
         state_->start(state_);
@@ -108,7 +118,7 @@ net::awaitable<std::unique_ptr<Spool>> SpoolFeeder::finish() {
 
 net::awaitable<void> SpoolFeeder::discard() {
     state_->discarded = true;
-    while (state_->running) co_await wait_for_batch();
+    while (state_->running) co_await wait_for_threads();
     state_->spool.reset();
 }
 

@@ -44,7 +44,7 @@ public:
 
 private:
     struct State;
-    boost::asio::awaitable<void> wait_for_batch();
+    boost::asio::awaitable<void> wait_for_threads();
 
     std::shared_ptr<State> state_;
 };
