@@ -1,6 +1,6 @@
 // SpoolFeeder on a real io_context (a strand, as a session's) and a real thread pool: the bytes
-// that reach the file and the digest, in order, whatever the pieces; the limit; a feeder dropped
-// with a batch in flight.
+// that reach the file and the digest, in order, whatever the pieces, flushed behind; the limit; a
+// feeder dropped with a batch or a flush in flight.
 #include "core/errors.h"
 #include "core/hash.h"
 #include "http/spool_feeder.h"
@@ -77,6 +77,8 @@ TEST(SpoolFeeder, EveryByteInOrderWhateverThePieces) {
     EXPECT_EQ(spool->size(), data.size());
     EXPECT_EQ(spool->md5_hex(), md5_hex(data));
     EXPECT_TRUE(read_file(spool->file().path()) == data) << "the file differs from the bytes fed";
+    // 11 MB: at least one fdatasync behind the batches (every 8 MB), ended before finish returned.
+    EXPECT_GE(spool->file().data_syncs(), 1) << "nothing was flushed before the fsync";
 }
 
 TEST(SpoolFeeder, TheLimitIsCheckedAsBytesArrive) {
@@ -116,6 +118,25 @@ TEST(SpoolFeeder, DroppedWithABatchInFlightLeavesNoFile) {
                            threads);
         feeder.append(data); // starts a batch; the feeder goes before it ends (a client gone)
         co_return;
+    });
+    threads.join();
+    ioc.run();
+    EXPECT_EQ(dir.files(), 0u) << "the spool file of a dropped upload was left";
+}
+
+TEST(SpoolFeeder, DroppedWithAFlushInFlightLeavesNoFile) {
+    Dir dir;
+    net::io_context ioc;
+    net::thread_pool threads(2);
+    const std::string data = random_bytes(9 * 1024 * 1024);
+    run_on_strand(ioc, [&]() -> net::awaitable<void> {
+        SpoolFeeder feeder(std::make_unique<Spool>(dir.path, data.size()), co_await net::this_coro::executor,
+                           threads);
+        for (size_t at = 0; at < data.size(); at += 512 * 1024) {
+            feeder.append(std::string_view(data).substr(at, 512 * 1024));
+            co_await feeder.pace();
+        }
+        co_return; // past 8 MB written a flush starts; the feeder goes without waiting for it
     });
     threads.join();
     ioc.run();
