@@ -110,12 +110,18 @@ int serve(const Config& config, bool print_config) {
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
         blocking.on_job_start(begin_vips_job); // an upload's check decodes it
-        // Idle: no image job and no blocking one (uploads are checked and spooled there).
-        const MemoryRelease memory_release(
-            [&workers, &blocking] { return (!workers || workers->in_flight() == 0) && blocking.in_flight() == 0; },
-            release_free_memory, kLongestWithoutRelease);
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
         http::Server server(api, config, metrics, std::move(listener));
+        // Idle: no request in flight and no job on either pool. An upload is received, digested,
+        // written and flushed outside both pools: counted by its jobs only, a series of 50 MB
+        // uploads looked idle and had its buffers released between uploads, each refaulting
+        // ~2,000 pages (~20 ms of a 0.13 s upload).
+        const MemoryRelease memory_release(
+            [&workers, &blocking, &server] {
+                return server.requests_in_flight() == 0 && (!workers || workers->in_flight() == 0) &&
+                       blocking.in_flight() == 0;
+            },
+            release_free_memory, kLongestWithoutRelease);
         spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
                      clustered ? "image work on the workers of cluster '" + names.name() + "' at " +

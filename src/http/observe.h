@@ -30,6 +30,7 @@ public:
     explicit RequestObserver(Metrics& metrics);
     void begin() { in_flight_.add(1); }
     void end(const Exchange& ex);
+    int in_flight() const { return static_cast<int>(in_flight_.value()); }
 
 private:
     // A route's series, looked up in the registry once (the route table is fixed): counting a

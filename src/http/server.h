@@ -28,6 +28,7 @@ class Server {
 public:
     Server(Api& api, const Config& config, Metrics& metrics, Listener listener);
     const std::string& url() const { return url_; } // Listener::url()
+    int requests_in_flight() const { return observer_.in_flight(); } // being read, handled or answered
     void run();
 
 private:
