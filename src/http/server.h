@@ -43,9 +43,10 @@ private:
     // Run by io_threads threads; a Standby runs it too when none of them does for kStandbyPeriod.
     static constexpr std::chrono::milliseconds kStandbyPeriod{2};
     boost::asio::io_context ioc_;
-    // Uploads are digested and written here (SpoolFeeder): at least two threads, so that two uploads
-    // are hashed at once even with one I/O thread. Declared after ioc_, so destroyed
-    // first: a batch still running posts its end to an io_context that still exists.
+    // Uploads are digested, written and flushed here (SpoolFeeder): at least two threads, so that an
+    // upload's flush runs beside its digest, and two uploads are hashed at once even with one I/O
+    // thread. Declared after ioc_, so destroyed first: a batch or flush still running posts its end
+    // to an io_context that still exists.
     boost::asio::thread_pool spool_threads_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
