@@ -23,12 +23,20 @@ void release_free_memory();
 // need not all be resident (a buffer freed before all of it was written), so this may exceed RSS.
 uint64_t kept_free_bytes();
 
+// And released as soon as it keeps more than this, whatever the period: under bench/saturate.sh's
+// mix 20 s were enough to gather 140-190 MB of freed pages, more as the run went on (its store
+// grows), and the resident set drifted up by 15-20% over 10 minutes; a steady cold load keeps
+// 55-70 MB between releases (rotate chain, c=2), which this leaves alone.
+inline constexpr uint64_t kMostKeptFree = 96ull * 1024 * 1024;
+inline bool keeps_too_much() { return kept_free_bytes() > kMostKeptFree; }
+
 // imgpipe_allocator_free_bytes, read at every scrape.
 inline void register_allocator_metrics(Metrics& metrics) {
     const auto every = std::chrono::duration_cast<std::chrono::seconds>(kLongestWithoutRelease).count();
     metrics.gauge_fn("imgpipe_allocator_free_bytes",
                      "Freed memory the allocator holds for reuse (not all of it resident), handed back "
-                     "to the kernel when idle and at least every " + std::to_string(every) + " seconds.",
+                     "to the kernel when idle, at least every " + std::to_string(every) + " seconds and "
+                     "above " + std::to_string(kMostKeptFree >> 20) + " MB.",
                      [] { return static_cast<double>(kept_free_bytes()); });
 }
 

@@ -121,7 +121,7 @@ int serve(const Config& config, bool print_config) {
                 return server.requests_in_flight() == 0 && (!workers || workers->in_flight() == 0) &&
                        blocking.in_flight() == 0;
             },
-            release_free_memory, kLongestWithoutRelease);
+            keeps_too_much, release_free_memory, kLongestWithoutRelease);
         spdlog::info("storing {}; {}; uploads {}; transforms {}",
                      config.storage.uri.empty() ? "under " + config.storage.data_dir : "in " + config.storage.uri,
                      clustered ? "image work on the workers of cluster '" + names.name() + "' at " +

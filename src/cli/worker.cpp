@@ -47,8 +47,8 @@ int worker(const Config& config) {
         cluster::CachedStorage storage(*store, cache_dir, config.cluster.cache_max_bytes);
         cluster::Worker worker(config, nats, storage, registry);
         // After the signal mask above: its thread inherits it.
-        const MemoryRelease memory_release([&worker] { return worker.busy() == 0; }, release_free_memory,
-                                           kLongestWithoutRelease);
+        const MemoryRelease memory_release([&worker] { return worker.busy() == 0; }, keeps_too_much,
+                                           release_free_memory, kLongestWithoutRelease);
         std::unique_ptr<cluster::MetricsListener> metrics;
         if (config.cluster.metrics_port > 0) {
             metrics = std::make_unique<cluster::MetricsListener>(

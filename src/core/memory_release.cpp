@@ -2,9 +2,9 @@
 
 namespace imgpipe {
 
-MemoryRelease::MemoryRelease(std::function<bool()> idle, std::function<void()> release,
+MemoryRelease::MemoryRelease(std::function<bool()> idle, std::function<bool()> full, std::function<void()> release,
                              std::chrono::milliseconds longest, std::chrono::milliseconds check)
-    : idle_(std::move(idle)), release_(std::move(release)), longest_(longest), check_(check),
+    : idle_(std::move(idle)), full_(std::move(full)), release_(std::move(release)), longest_(longest), check_(check),
       thread_([this] { loop(); }) {}
 
 MemoryRelease::~MemoryRelease() {
@@ -26,7 +26,7 @@ void MemoryRelease::loop() {
         lock.unlock();
         const bool idle = idle_();
         worked = worked || !idle;
-        if ((worked && idle && was_idle) || Clock::now() - last_release >= longest_) {
+        if ((worked && idle && was_idle) || Clock::now() - last_release >= longest_ || full_()) {
             release_();
             last_release = Clock::now();
             worked = false;

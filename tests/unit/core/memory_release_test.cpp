@@ -25,7 +25,8 @@ TEST(MemoryRelease, ReleasesOnceWhenWorkTurnsIdle) {
     std::atomic<bool> busy{true};
     std::atomic<int> released{0};
     std::atomic<int> checks{0};
-    const MemoryRelease release([&] { ++checks; return !busy.load(); }, [&] { ++released; }, 1h, 5ms);
+    const MemoryRelease release([&] { ++checks; return !busy.load(); }, [] { return false; }, [&] { ++released; }, 1h,
+                                5ms);
     ASSERT_TRUE(reaches(checks, 3));
     EXPECT_EQ(released.load(), 0) << "released while the work was busy";
     busy = false;
@@ -45,7 +46,7 @@ TEST(MemoryRelease, NothingToReleaseWithoutWork) {
     std::atomic<int> released{0};
     std::atomic<int> checks{0};
     {
-        const MemoryRelease release([&] { ++checks; return true; }, [&] { ++released; }, 1h, 5ms);
+        const MemoryRelease release([&] { ++checks; return true; }, [] { return false; }, [&] { ++released; }, 1h, 5ms);
         ASSERT_TRUE(reaches(checks, 20));
     }
     EXPECT_EQ(released.load(), 0);
@@ -53,13 +54,30 @@ TEST(MemoryRelease, NothingToReleaseWithoutWork) {
 
 TEST(MemoryRelease, ReleasesPeriodicallyUnderSteadyWork) {
     std::atomic<int> released{0};
-    const MemoryRelease release([] { return false; }, [&] { ++released; }, 30ms, 5ms);
+    const MemoryRelease release([] { return false; }, [] { return false; }, [&] { ++released; }, 30ms, 5ms);
     EXPECT_TRUE(reaches(released, 3));
+}
+
+TEST(MemoryRelease, ReleasesWhenTooMuchIsKeptUnderSteadyWork) {
+    std::atomic<bool> full{false};
+    std::atomic<int> released{0};
+    std::atomic<int> checks{0};
+    const MemoryRelease release([&] { ++checks; return false; }, [&] { return full.load(); }, [&] {
+        ++released;
+        full = false; // what a release does to the allocator's free pages
+    }, 1h, 5ms);
+    ASSERT_TRUE(reaches(checks, 5));
+    EXPECT_EQ(released.load(), 0) << "released with little kept, long before the period";
+    full = true;
+    ASSERT_TRUE(reaches(released, 1));
+    const int seen = checks.load();
+    ASSERT_TRUE(reaches(checks, seen + 10));
+    EXPECT_EQ(released.load(), 1) << "released again with nothing more kept";
 }
 
 TEST(MemoryRelease, StopsPromptlyWhenDestroyed) {
     const auto start = std::chrono::steady_clock::now();
-    { const MemoryRelease release([] { return true; }, [] {}, 1h, 1h); }
+    { const MemoryRelease release([] { return true; }, [] { return false; }, [] {}, 1h, 1h); }
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
