@@ -11,10 +11,11 @@ namespace imgpipe::cli {
 // Hands the pages the allocator keeps free back to the kernel: with jemalloc (the service's
 // allocator, src/cli/jemalloc_conf.cpp) every arena's unused dirty pages, with glibc's malloc (the
 // sanitizer build) what malloc_trim can. The service and the workers call it through a
-// MemoryRelease (core/memory_release.h), when idle and at least every 20 s under load: a varied
-// load (bench/saturate.sh) keeps touching freed pages it had not touched yet (~1 MB a second), so
-// the resident set is a sawtooth of that period (107-160 MB; every minute: 112-179); a steady one
-// refaults ~3 pages per cold transform more than with a minute (bench/RESULTS.md).
+// MemoryRelease (core/memory_release.h), when idle, above kMostKeptFree (below), and at least
+// every 20 s under load: a varied load (bench/saturate.sh) keeps touching freed pages it had not
+// touched yet (~1 MB a second), so the resident set is a sawtooth of that period (107-160 MB;
+// every minute: 112-179); a steady one refaults ~3 pages per cold transform more than with a
+// minute (bench/RESULTS.md).
 inline constexpr std::chrono::milliseconds kLongestWithoutRelease{20'000};
 void release_free_memory();
 
