@@ -20,16 +20,28 @@ void release_free_memory() {
     mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);
 }
 
-uint64_t kept_free_bytes() {
-    uint64_t epoch = 1; // jemalloc's statistics are a snapshot taken when the epoch is advanced
+namespace {
+// jemalloc's statistics are a snapshot taken when the epoch is advanced.
+void refresh_stats() {
+    uint64_t epoch = 1;
     size_t size = sizeof(epoch);
     mallctl("epoch", &epoch, &size, &epoch, size);
-    size_t dirty_pages = 0, page = 0;
-    size = sizeof(size_t);
-    if (mallctl("stats.arenas.4096.pdirty", &dirty_pages, &size, nullptr, 0) != 0) return 0;
-    size = sizeof(size_t);
-    if (mallctl("arenas.page", &page, &size, nullptr, 0) != 0) return 0;
-    return static_cast<uint64_t>(dirty_pages) * page;
+}
+
+size_t read_size(const char* name) {
+    size_t value = 0, size = sizeof(value);
+    return mallctl(name, &value, &size, nullptr, 0) == 0 ? value : 0;
+}
+} // namespace
+
+uint64_t kept_free_bytes() {
+    refresh_stats();
+    return static_cast<uint64_t>(read_size("stats.arenas.4096.pdirty")) * read_size("arenas.page");
+}
+
+uint64_t live_bytes() {
+    refresh_stats();
+    return read_size("stats.allocated");
 }
 
 } // namespace imgpipe::cli

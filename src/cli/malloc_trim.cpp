@@ -10,4 +10,9 @@ void release_free_memory() { malloc_trim(0); }
 
 uint64_t kept_free_bytes() { return mallinfo2().fordblks; }
 
+uint64_t live_bytes() {
+    const auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+
 } // namespace imgpipe::cli

@@ -242,7 +242,7 @@ TEST(Observe, MetricsPassPromtoolAndCountTheRequests) {
     for (const char* family :
          {"imgpipe_http_requests_total", "imgpipe_http_request_duration_seconds_bucket", "imgpipe_http_requests_in_flight",
           "imgpipe_http_received_bytes_total", "imgpipe_http_sent_bytes_total", "imgpipe_transforms_total",
-          "imgpipe_allocator_free_bytes"}) {
+          "imgpipe_allocator_free_bytes", "imgpipe_allocator_live_bytes"}) {
         EXPECT_NE(scrape.body.find(std::string("\n") + family), std::string::npos) << family;
     }
     EXPECT_EQ(sample(scrape.body, health), before + 3) << scrape.body;
