@@ -19,19 +19,11 @@ namespace {
 constexpr size_t kMinBatch = 256 * 1024;
 // The most that one append adds (a read of the session's, through the multipart parser).
 constexpr size_t kMaxRead = 512 * 1024;
-// Written bytes are made durable behind the upload, one fdatasync at a time, on a second thread
-// beside the batches. A virtual disk may acknowledge writes into the host's cache and pay for
-// them at the flush: one fsync of 50 MB at the end took 25-30 ms after the data was written
-// (sync_file_range's write-behind does not help with that), against ~2 ms once fdatasyncs every
-// few MB had flushed all but the tail. Done in the batch's thread instead, the flushes slowed the
-// digest and the session waited for it as long as the fsync had taken.
-constexpr uint64_t kFlushEvery = 8 * 1024 * 1024;
 } // namespace
 
-// Shared with the batch and the flush in flight, which may outlive the feeder. Every member is
-// touched on the session's executor only, but for `writing` and the Spool's digest and file, which
-// belong to the pool thread while `running`; a flush calls only TempFile::sync_data, which reads
-// nothing a batch changes. The Spool's byte count is the session's (admit).
+// Shared with the batch in flight, which may outlive the feeder. Every member is touched on the
+// session's executor only, but for `writing` and the Spool's digest and file, which belong to the
+// pool thread while `running`. The Spool's byte count is the session's (admit).
 struct SpoolFeeder::State {
     State(std::unique_ptr<Spool> s, net::any_io_executor ex, net::thread_pool& t)
         : spool(std::move(s)), executor(ex), threads(t), pool_done(ex) {
@@ -44,14 +36,12 @@ struct SpoolFeeder::State {
     std::unique_ptr<Spool> spool;
     net::any_io_executor executor;
     net::thread_pool& threads;
-    net::steady_timer pool_done;  // cancelled when a batch, flush or removal ends: wakes the session
+    net::steady_timer pool_done;  // cancelled when a batch or the removal ends: wakes the session
     std::string queued;           // collecting
     std::string writing;          // being digested and written
     bool running = false;
-    bool flushing = false;
-    uint64_t written = 0; // by the batches that ended
-    uint64_t flushed = 0; // by the last flush started
     bool discarded = false; // by discard() or the feeder's end: start nothing more
+    bool dropped = false;   // the feeder's end without finish or discard: let the Spool go
     std::exception_ptr error;
 
     // Runs work(*this) on a pool thread with `busy` set; back on the session's executor, clears
@@ -84,19 +74,18 @@ struct SpoolFeeder::State {
     }
 
     void batch_ended(const std::shared_ptr<State>& self) {
-        written += writing.size();
         writing.clear();
+        if (dropped && spool) return let_go(self);
         if (error || discarded) return;
         if (queued.size() >= kMinBatch) start(self);
-        if (!flushing && written - flushed >= kFlushEvery) flush(self);
     }
 
-    void flush(const std::shared_ptr<State>& self) {
-        flushed = written;
-        on_pool(self, flushing, [](State& s) { s.spool->file().sync_data(); }, [](const auto&) {});
+    // The Spool (and its file) goes on a pool thread: unlinking a large file takes milliseconds
+    // (15 ms for 50 MB here), and the Spool waits for its flush in flight; on the session's thread
+    // either would stall every connection it serves.
+    void let_go(const std::shared_ptr<State>& self) {
+        on_pool(self, running, [](State& s) { s.spool.reset(); }, [](const auto&) {});
     }
-
-    bool busy() const { return running || flushing; }
 
     void rethrow() const {
         if (error) std::rethrow_exception(error);
@@ -107,9 +96,11 @@ SpoolFeeder::SpoolFeeder(std::unique_ptr<Spool> spool, net::any_io_executor exec
     : state_(std::make_shared<State>(std::move(spool), std::move(executor), threads)) {}
 
 // A feeder dropped without finish or discard (the client went away) starts nothing more: the
-// batch and flush in flight end, then the last of them lets the Spool go and its file with it.
+// Spool goes, and its file with it, once the batch in flight has ended.
 SpoolFeeder::~SpoolFeeder() {
-    if (state_) state_->discarded = true;
+    if (!state_) return;
+    state_->discarded = state_->dropped = true;
+    if (!state_->running && state_->spool) state_->let_go(state_);
 }
 
 void SpoolFeeder::append(std::string_view data) {
@@ -121,7 +112,7 @@ void SpoolFeeder::append(std::string_view data) {
 }
 
 net::awaitable<void> SpoolFeeder::wait_for_threads() {
-    boost::system::error_code ec; // operation_aborted: a batch, flush or removal ended
+    boost::system::error_code ec; // operation_aborted: a batch or the removal ended
     state_->pool_done.expires_at(net::steady_timer::time_point::max());
     co_await state_->pool_done.async_wait(net::redirect_error(net::use_awaitable, ec));
 }
@@ -138,18 +129,14 @@ net::awaitable<std::unique_ptr<Spool>> SpoolFeeder::finish() {
         if (state_->queued.empty()) break;
         state_->start(state_);
     }
-    while (state_->flushing) co_await wait_for_threads(); // the Spool leaves: nothing may use it
-    state_->rethrow();
     co_return std::move(state_->spool);
 }
 
 net::awaitable<void> SpoolFeeder::discard() {
     State& s = *state_;
     s.discarded = true;
-    while (s.busy()) co_await wait_for_threads();
-    // Removed on a pool thread: unlinking a large file takes milliseconds (15 ms for 50 MB here),
-    // which on the session's thread would stall every connection it serves.
-    s.on_pool(state_, s.running, [](State& st) { st.spool.reset(); }, [](const auto&) {});
+    while (s.running) co_await wait_for_threads();
+    s.let_go(state_);
     while (s.running) co_await wait_for_threads();
 }
 

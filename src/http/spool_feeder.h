@@ -13,9 +13,9 @@
 namespace imgpipe::http {
 
 // Hands an upload's bytes to its Spool on another thread, which digests (MD5) and writes them
-// while the session receives the next ones; a second thread flushes what is written to the disk
-// (fdatasync every few MB), so that the fsync at the end waits for the tail only. Digesting is half the CPU of receiving an upload (MD5
-// runs at ~700 MB/s); done in line, it kept a 50 MB upload near 240 MB/s with the second core idle.
+// while the session receives the next ones (the Spool flushes them behind on a thread of its own).
+// Digesting is half the CPU of receiving an upload (MD5 runs at ~700 MB/s); done in line, it kept a
+// 50 MB upload near 240 MB/s with the second core idle.
 //
 // The session calls append (any size, on its own executor), pace after each chunk it received, and
 // finish at the end of the body. At most one batch is being written while the next one collects;
@@ -23,7 +23,7 @@ namespace imgpipe::http {
 // about 2 x kMaxQueued bytes of memory, however fast the client sends. The limit on the upload's
 // size is checked in append, as bytes arrive; a write or flush error (a full disk) surfaces at the
 // next append, pace or finish. Dropped without discard (the client went away), the feeder lets a
-// batch and a flush in flight finish, then the Spool removes its file.
+// batch in flight finish, then the Spool removes its file (after the flush in flight, if any).
 class SpoolFeeder {
 public:
     static constexpr size_t kMaxQueued = 4 * 1024 * 1024;
@@ -39,7 +39,7 @@ public:
     boost::asio::awaitable<void> pace();
     // Every byte digested and written (not all fsynced: Spool::finish does that): the Spool.
     boost::asio::awaitable<std::unique_ptr<Spool>> finish();
-    // For an upload that failed: waits for the batch and flush in flight, removes the file, so that
+    // For an upload that failed: waits for the batch in flight, removes the file, so that
     // the error's answer leaves nothing behind.
     boost::asio::awaitable<void> discard();
 
