@@ -110,6 +110,7 @@ int serve(const Config& config, bool print_config) {
         }
         WorkerPool blocking(kBlockingThreads, kBlockingQueue, &metrics, "blocking");
         blocking.on_job_start(begin_vips_job); // an upload's check decodes it
+        blocking.on_job_end(end_vips_job);
         http::Api api(*work, storage, fetcher, signer, access, config, blocking, metrics);
         http::Server server(api, config, metrics, std::move(listener));
         // Idle: no request in flight and no job on either pool. An upload is received, digested,
