@@ -75,6 +75,7 @@ helper() {
     esac
 }
 helper pagefault.c
+helper vcpu_speed.c
 part cold && helper vips_minimal.cpp
 part avif && helper quality.cpp
 if [ ! -x "$WORK/ipx/node_modules/.bin/ipx" ]; then
@@ -87,6 +88,8 @@ SHARP_VERSION=$(node -p "require('$WORK/ipx/node_modules/sharp/package.json').ve
 VIPS_IPX=$(cd "$WORK/ipx" && node -p "require('sharp').versions.vips")
 # Before any load: what one page fault costs here, the unit of the fault counts below.
 FAULT_NS=$("$WORK/pagefault" 2>/dev/null)
+# And how fast each vCPU runs the same loop, now and at the end: CPU time on these VMs depends on it.
+VCPU_START=$("$WORK/vcpu_speed" 2>/dev/null || true)
 
 # ---------------------------------------------------------------- helpers
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -463,6 +466,7 @@ if part saturated; then
 fi
 
 # ---------------------------------------------------------------- the table and the verdicts
+VCPU_END=$("$WORK/vcpu_speed" 2>/dev/null || true)
 {
 peers=()
 needs_ipx && peers+=("IPX $IPX_VERSION (sharp $SHARP_VERSION, libvips $VIPS_IPX)")
@@ -470,6 +474,8 @@ part cached && peers+=(nginx)
 echo "## imgpipe${peers[0]:+ vs ${peers[0]}}${peers[1]:+ and ${peers[1]}}, $(date -u +%Y-%m-%d), $(nproc) cores${ONLY:+, only: $ONLY}"
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), kernel $(uname -r), $(nproc) cores;" \
     "page fault cost ${FAULT_NS:-?} ns (bench/pagefault.c: a write to each 4 KB page of 256 MB, best of 3)"
+echo "vCPU speed (bench/vcpu_speed.c: one loop pinned to each CPU, best of 3): ${VCPU_START:-?} at the start," \
+    "${VCPU_END:-?} at the end"
 echo
 echo "| measure | imgpipe | peer | ratio | target |"
 echo "|---|---|---|---|---|"
