@@ -41,7 +41,7 @@ struct SpoolFeeder::State {
     std::string writing;          // being digested and written
     bool running = false;
     bool discarded = false; // by discard() or the feeder's end: start nothing more
-    bool dropped = false;   // the feeder's end without finish or discard: let the Spool go
+    bool dropped = false;   // the feeder's end without finish or discard, with a batch in flight
     std::exception_ptr error;
 
     // Runs work(*this) on a pool thread with `busy` set; back on the session's executor, clears
@@ -95,12 +95,14 @@ struct SpoolFeeder::State {
 SpoolFeeder::SpoolFeeder(std::unique_ptr<Spool> spool, net::any_io_executor executor, net::thread_pool& threads)
     : state_(std::make_shared<State>(std::move(spool), std::move(executor), threads)) {}
 
-// A feeder dropped without finish or discard (the client went away) starts nothing more: the
-// Spool goes, and its file with it, once the batch in flight has ended.
+// A feeder dropped without finish or discard (the client went away) starts nothing more. With a
+// batch in flight, the Spool goes on a pool thread when the batch has ended; without one, here and
+// now (it waits for its flush in flight, if any). Not posted to the pool from here: a feeder is
+// also dropped when the server ends and destroys its sessions' coroutines, after the pool is gone.
 SpoolFeeder::~SpoolFeeder() {
     if (!state_) return;
     state_->discarded = state_->dropped = true;
-    if (!state_->running && state_->spool) state_->let_go(state_);
+    if (!state_->running) state_->spool.reset();
 }
 
 void SpoolFeeder::append(std::string_view data) {

@@ -23,7 +23,7 @@ namespace imgpipe::http {
 // about 2 x kMaxQueued bytes of memory, however fast the client sends. The limit on the upload's
 // size is checked in append, as bytes arrive; a write or flush error (a full disk) surfaces at the
 // next append, pace or finish. Dropped without discard (the client went away), the feeder lets a
-// batch in flight finish, then the Spool removes its file (after the flush in flight, if any).
+// batch in flight finish, then the Spool removes its file (after its flush in flight, if any).
 class SpoolFeeder {
 public:
     static constexpr size_t kMaxQueued = 4 * 1024 * 1024;
