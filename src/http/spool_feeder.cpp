@@ -44,13 +44,13 @@ struct SpoolFeeder::State {
     bool dropped = false;   // the feeder's end without finish or discard, with a batch in flight
     std::exception_ptr error;
 
-    // Runs work(*this) on a pool thread with `busy` set; back on the session's executor, clears
+    // Runs work(*this) on a pool thread with `running` set; back on the session's executor, clears
     // it, keeps the first error, calls then(self) and wakes the session if it waits. The last
     // reference to the state goes on the session's executor, where the timer lives.
     template <class Work, class Then>
-    void on_pool(const std::shared_ptr<State>& self, bool& busy, Work work, Then then) {
-        busy = true;
-        net::post(threads, [self, &busy, work = std::move(work), then = std::move(then)]() mutable {
+    void on_pool(const std::shared_ptr<State>& self, Work work, Then then) {
+        running = true;
+        net::post(threads, [self, work = std::move(work), then = std::move(then)]() mutable {
             std::exception_ptr failed;
             try {
                 work(*self);
@@ -58,8 +58,8 @@ struct SpoolFeeder::State {
                 failed = std::current_exception();
             }
             auto ex = self->executor;
-            net::post(ex, [self = std::move(self), &busy, then = std::move(then), failed]() mutable {
-                busy = false;
+            net::post(ex, [self = std::move(self), then = std::move(then), failed]() mutable {
+                self->running = false;
                 if (failed && !self->error) self->error = failed;
                 then(self);
                 self->pool_done.cancel();
@@ -69,7 +69,7 @@ struct SpoolFeeder::State {
 
     void start(const std::shared_ptr<State>& self) {
         std::swap(queued, writing); // both keep their capacity: no allocation per batch
-        on_pool(self, running, [](State& s) { s.spool->absorb(s.writing); },
+        on_pool(self, [](State& s) { s.spool->absorb(s.writing); },
                 [](const std::shared_ptr<State>& s) { s->batch_ended(s); });
     }
 
@@ -84,7 +84,7 @@ struct SpoolFeeder::State {
     // (15 ms for 50 MB here), and the Spool waits for its flush in flight; on the session's thread
     // either would stall every connection it serves.
     void let_go(const std::shared_ptr<State>& self) {
-        on_pool(self, running, [](State& s) { s.spool.reset(); }, [](const auto&) {});
+        on_pool(self, [](State& s) { s.spool.reset(); }, [](const auto&) {});
     }
 
     void rethrow() const {
