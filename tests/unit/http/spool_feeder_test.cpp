@@ -9,12 +9,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 #include <thread>
 
 namespace imgpipe::http {
@@ -23,26 +22,12 @@ namespace {
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 
-struct Dir {
-    fs::path path = fs::temp_directory_path() / ("spool-feeder-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() { fs::remove_all(path); }
-    size_t files() const { return static_cast<size_t>(std::distance(fs::directory_iterator(path), {})); }
+// The helpers of tests/support/temp_dir.h, under this suite's names.
+struct Dir : test::TempDir {
+    Dir() : TempDir("spool-feeder") {}
 };
-
-std::string random_bytes(size_t n) {
-    std::mt19937 gen(7);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(gen());
-    return s;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string random_bytes(size_t n) { return test::random_bytes(n, 7); }
+std::string read_file(const fs::path& p) { return test::read_whole_file(p); }
 
 // Runs `body` as a coroutine on a strand of `ioc` until it ends; rethrows what it threw.
 template <class F>

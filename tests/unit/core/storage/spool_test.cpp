@@ -4,38 +4,23 @@
 #include "core/hash.h"
 #include "core/storage/spool.h"
 
+#include "support/temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 
 namespace imgpipe {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-    fs::path path = fs::temp_directory_path() / ("spool-" + std::to_string(::getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() { fs::remove_all(path); }
-    size_t files() const { return static_cast<size_t>(std::distance(fs::directory_iterator(path), {})); }
+// The helpers of tests/support/temp_dir.h, under this suite's names.
+struct Dir : test::TempDir {
+    Dir() : TempDir("spool") {}
 };
-
-std::string random_bytes(size_t n) {
-    std::mt19937 gen(11);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(gen());
-    return s;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string random_bytes(size_t n) { return test::random_bytes(n, 11); }
+std::string read_file(const fs::path& p) { return test::read_whole_file(p); }
 
 // As curl hands a download over: pieces of at most 16 KB (CURL_MAX_WRITE_SIZE), from one thread.
 void append_in_pieces(Spool& spool, std::string_view data) {
