@@ -10,9 +10,9 @@
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
 #   CACHED_ROUNDS=5 bench/run.sh   rounds of the stored-hit comparison, imgpipe and nginx in turn
 #                              (default 3; the round of the median ratio is reported)
-#   CPU_ROUNDS=7 bench/run.sh  rounds of the CPU comparison with the minimal libvips program, the
-#                              service (c=2) between two runs of the program, two at once (default
-#                              5; median reported)
+#   CPU_ROUNDS=7 bench/run.sh  rounds of the CPU comparison with the minimal libvips program: the
+#                              service (c=2) and two programs in the same seconds on one CPU
+#                              (CPU_PIN, default the last), wrk on the others (default 5; median)
 #   IMGPIPE_BIN=path, or SKIP_BUILD=1 with build/imgpipe present: no build
 #
 # Everything it installs or builds goes to bench/.work (git-ignored): the corpus, IPX from npm,
@@ -124,13 +124,14 @@ IMGPIPE_PID=""
 TRASH=$WORK/trash
 rm -rf "$TRASH" # left by an interrupted run
 trashed=0
-start_imgpipe() { # fresh data directory: nothing cached
+start_imgpipe() { # fresh data directory: nothing cached (SERVICE_PIN=CPU: the service runs there)
     [ -n "$IMGPIPE_PID" ] && { kill "$IMGPIPE_PID"; wait "$IMGPIPE_PID" 2>/dev/null || true; }
     if [ -d "$WORK/data" ]; then
         mkdir -p "$TRASH"
         mv "$WORK/data" "$TRASH/data.$((++trashed))"
     fi
-    "$IMGPIPE" serve --port $IMGPIPE_PORT --data "$WORK/data" --queue 256 "$@" >"$WORK/imgpipe.log" 2>&1 &
+    ${SERVICE_PIN:+taskset -c "$SERVICE_PIN"} "$IMGPIPE" serve --port $IMGPIPE_PORT --data "$WORK/data" --queue 256 "$@" \
+        >"$WORK/imgpipe.log" 2>&1 &
     IMGPIPE_PID=$!
     pids+=("$IMGPIPE_PID")
     wait_port $IMGPIPE_PORT health
@@ -143,7 +144,7 @@ start_imgpipe() { # fresh data directory: nothing cached
     FIRST=${PHOTO_IDS[0]}
 }
 
-# load SERVICE_PID PORT MODE IDS CONNECTIONS [SCRIPT]
+# [LOAD_PIN=CPUS] load SERVICE_PID PORT MODE IDS CONNECTIONS [SCRIPT] (wrk runs on LOAD_PIN's CPUs)
 #   -> "rps cpu_ms_per_image p99_ms faults_per_request mean_bytes" (mean_bytes: avif.lua only)
 # Every figure is "-" when nothing was answered.
 load() {
@@ -152,7 +153,7 @@ load() {
     ticks0=$(cpu_ticks "$pid")
     faults0=$(faults "$pid")
     [ "$port" = $IMGPIPE_PORT ] && made0=$(transforms)
-    out=$(MODE=$mode IDS=$ids wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 30s -s "$BENCH/$script" \
+    out=$(MODE=$mode IDS=$ids ${LOAD_PIN:+taskset -c "$LOAD_PIN"} wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 30s -s "$BENCH/$script" \
         "http://127.0.0.1:$port" 2>&1 || true)
     requests=$(field 'RESULT requests' "$out")
     non2xx=$(field non2xx "$out")
@@ -233,20 +234,22 @@ if part cold; then
     declare -A MINIMAL DECODE STAGED MINIMAL_FAULTS # CPU ms and page faults per image
     declare -A STAGED_ROUNDS=([rotate]=1 [thumb]=3)
     # CPU per image against the minimal program in CPU_ROUNDS rounds, each a fresh service at c=2
-    # (every variant new) between two runs of the minimal program: both drift with the VM (one run
-    # here put the same build at 23.8 and 29.7 ms, the minimal program at 22.8 and 20.2), so they
-    # are compared side by side, the program's figure the mean of the runs before and after, and
-    # the round of the median ratio is reported (every round's ratio is printed). The program runs
-    # twice at once, as the service runs two pipelines at c=2: the two vCPUs of these VMs need not
-    # be equally fast (one run here, pinned with taskset: 30.4 ms per thumbnail on one, 22.0 on
-    # the other; minutes later 22.2 and 22.1), and a single program's figure depended on which
-    # one it ran on, while the service's is always a mix of both.
-    # minimal_pair CHAIN -> "cpu_ms faults" per image over two programs run at once
-    minimal_pair() {
+    # (every variant new) and two programs at once, in the same seconds and on the same CPU
+    # (CPU_PIN, the last one), the load generator on the others. These VMs' vCPUs change speed
+    # from one minute to the next and need not be equally fast (pinned with taskset: 30.4 ms per
+    # thumbnail on one, 22.0 on the other; minutes later 22.2 and 22.1), so one process's CPU per
+    # image against another's measured before or after, or on the other vCPU, moved by up to 20%
+    # (rounds of 0.98-1.14, bench/RESULTS.md); sharing one vCPU at the same time, both see its
+    # speed. The service's figure includes its HTTP, storage and MD5; its two workers share that
+    # CPU as the two programs do. Every round's ratio is printed, the median round reported.
+    CPU_PIN=${CPU_PIN:-$(($(nproc) - 1))}
+    LOAD_CPUS=0-$((CPU_PIN > 0 ? CPU_PIN - 1 : 0))
+    # programs_in_window CHAIN START -> "cpu_ms faults" per image of two programs at once on CPU_PIN
+    programs_in_window() {
         local a b
         a=$(mktemp)
-        "$WORK/vips_minimal" --mipmap "$1" 20 "${files[@]}" >"$a" 2>/dev/null &
-        b=$("$WORK/vips_minimal" --mipmap "$1" 20 "${files[@]}" 2>/dev/null) || true
+        taskset -c "$CPU_PIN" "$WORK/vips_minimal" --mipmap --window "$2" "$DURATION" "$1" 100000 "${files[@]}" >"$a" 2>/dev/null &
+        b=$(taskset -c "$CPU_PIN" "$WORK/vips_minimal" --mipmap --window "$2" "$DURATION" "$1" 100000 "${files[@]}" 2>/dev/null) || true
         wait $! || true
         printf '%s\n%s\n' "$(cat "$a")" "$b" | awk 'NF == 2 {c += $1; f += $2; n++} END {if (n == 2) printf "%.1f %.0f\n", c / 2, f / 2}'
         rm -f "$a"
@@ -256,15 +259,22 @@ if part cold; then
         case $chain in rotate | thumb) ;; *) continue ;; esac
         rounds=()
         for ((round = 1; round <= ${CPU_ROUNDS:-5}; round++)); do
-            start_imgpipe
-            log "cold $chain c=2: the minimal program, imgpipe, the program again (CPU round $round)"
-            read -r before before_faults < <(minimal_pair "$chain") || true
-            img=$(load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" 2 | cut -d' ' -f2)
-            read -r after after_faults < <(minimal_pair "$chain") || true
-            read -r min min_faults < <(awk -v a="${before:-}" -v b="${after:-}" -v fa="${before_faults:-}" -v fb="${after_faults:-}" \
-                'BEGIN {if (a + 0 > 0 && b + 0 > 0) printf "%.1f %.0f\n", (a + b) / 2, (fa + fb) / 2}') || true
+            SERVICE_PIN=$CPU_PIN start_imgpipe
+            log "cold $chain c=2: imgpipe and two minimal programs, all on CPU $CPU_PIN (CPU round $round)"
+            # The programs make their mipmaps and an image before they count; the service is warmed
+            # too, with other variants from the same mipmaps (cover crops), so none of the measured
+            # ones is made early.
+            MODE=imgpipe-cover IDS=$IDS taskset -c "$LOAD_CPUS" wrk -t2 -c2 -d2s -s "$BENCH/variants.lua" \
+                "http://127.0.0.1:$IMGPIPE_PORT" >/dev/null 2>&1 || true
+            # the programs make their mipmaps first, then start with the load
+            start=$(awk -v t="$(date +%s.%N)" 'BEGIN {printf "%.3f", t + 4}')
+            programs_in_window "$chain" "$start" >"$WORK/programs" &
+            sleep "$(awk -v s="$start" -v t="$(date +%s.%N)" 'BEGIN {d = s - t; printf "%.3f", (d > 0 ? d : 0)}')"
+            img=$(LOAD_PIN=$LOAD_CPUS load "$IMGPIPE_PID" $IMGPIPE_PORT "imgpipe-$chain" "$IDS" 2 | cut -d' ' -f2)
+            wait $! || true
+            read -r min min_faults <"$WORK/programs" || true
             r=$(ratio "$img" "${min:-}")
-            log "  CPU ms per image $img, minimal ${before:--} before, ${after:--} after: $r"
+            log "  CPU ms per image $img, minimal ${min:--}: $r"
             CPU_RATIOS[$chain]+="$r "
             rounds+=("$r|$img|${min:--}|${min_faults:--}")
         done
@@ -495,7 +505,7 @@ if part cold; then
         verdict "faults-per-cold-transform $chain (worse of c=2, c=8)" "$worst" "<" $FAULTS_GOAL
         case $chain in rotate | thumb) ;; *) continue ;; esac
         IFS='|' read -r r cpu _ <<<"${CPU_ROUND[$chain]}"
-        echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap; c=2 against two programs at once, the median of ${CPU_ROUNDS:-5} rounds, each the service between two runs of the programs; ratios: ${CPU_RATIOS[$chain]}) | $cpu | minimal ${MINIMAL[$chain]} | $r | <= 1.1 |"
+        echo "| CPU ms per image vs a minimal libvips program doing the same work (from a mipmap; c=2 and two programs at once, all on CPU $CPU_PIN in the same seconds, the median of ${CPU_ROUNDS:-5} rounds; ratios: ${CPU_RATIOS[$chain]}) | $cpu | minimal ${MINIMAL[$chain]} | $r | <= 1.1 |"
         echo "| ... page faults per image: imgpipe (c=2) / the minimal program | $(f imgpipe-$chain-2 4) | minimal ${MINIMAL_FAULTS[$chain]} | | |"
         verdict "cpu-vs-minimal-libvips $chain" "$r" "<=" 1.1
         echo "| ... and vs the minimal program decoding the JPEG (shrink-on-load, no mipmap) | $(f imgpipe-$chain-2 2) | minimal ${DECODE[$chain]} | $(ratio "$(f imgpipe-$chain-2 2)" "${DECODE[$chain]}") | |"

@@ -11,7 +11,9 @@ function request()
     local id, k = next_photo()
     local path
     if mode == "imgpipe-rotate" or mode == "ipx-rotate" then
-        local w, h = 190 + k % 21, 95 + math.floor(k / 21) % 11
+        -- both sides cycle fast around 200x100 (the minimal program's size): any stretch of
+        -- requests averages it; (k % 21, 4k % 11) repeats only after 231, when the angle moves
+        local w, h = 190 + k % 21, 95 + (4 * k) % 11
         local angle = string.format("10.%06d", math.floor(k / 231) % 1000000)
         if mode == "imgpipe-rotate" then
             path = "/bytes/" .. id .. "/rotate:" .. angle .. "%7Cconvert:png%7Cscale:" .. w .. "x" .. h .. "/"
@@ -19,8 +21,9 @@ function request()
             path = "/rotate_" .. angle .. ",f_png,s_" .. w .. "x" .. h .. "/" .. id
         end
     else
-        -- 1271 sizes, then the height moves on by a pixel per round, so no variant repeats
-        local w, h = 380 + k % 41, 285 + math.floor(k / 41) % 31 + math.floor(k / 1271)
+        -- 2501 sizes, both sides cycling fast around 400x300 as above; past them (some 940
+        -- requests per wrk thread) the height moves on by 61 pixels a round: no variant repeats
+        local w, h = 380 + k % 41, 270 + (3 * k) % 61 + 61 * math.floor(k / 2501)
         if mode == "imgpipe-thumb" then
             path = "/bytes/" .. id .. "/scale:" .. w .. "x" .. h .. "%7Cconvert:webp/"
         elseif mode == "ipx-thumb" then

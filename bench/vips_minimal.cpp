@@ -5,8 +5,11 @@
 // With --mipmap it starts, as imgpipe does for a new variant of a large upload, from a 1024-pixel
 // raw copy of the original kept in memory (made once per file, not timed).
 //
-//   vips_minimal [--staged|--mipmap] rotate|thumb ROUNDS FILE...
-// prints CPU milliseconds and page faults (minor + major) per image. glibc's malloc is told to
+//   vips_minimal [--staged|--mipmap] [--window START SECONDS] rotate|thumb ROUNDS FILE...
+// prints CPU milliseconds and page faults (minor + major) per image. With --window it makes its
+// mipmaps and warms up, waits for the wall-clock time START (seconds since the epoch, as
+// `date +%s.%N` prints it), and stops SECONDS later (or after ROUNDS rounds): bench/run.sh runs
+// it in the same seconds as the service, on the same CPU. glibc's malloc is told to
 // keep what is freed (one arena, no mmap'd blocks under 32 MB, no trimming): by default it hands
 // large blocks back to the kernel and pays a fault per 4 KB to get them again, which is no part of
 // the work (imgpipe avoids them too, with jemalloc), and where a fault is dear it doubled the CPU.
@@ -19,6 +22,7 @@
 #include <malloc.h>
 #include <string>
 #include <sys/resource.h>
+#include <time.h>
 #include <vector>
 
 using vips::VImage;
@@ -34,6 +38,12 @@ static double cpu_ms(const rusage& u) {
 }
 
 static long faults(const rusage& u) { return u.ru_minflt + u.ru_majflt; }
+
+static double wall_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_REALTIME, &t);
+    return static_cast<double>(t.tv_sec) + t.tv_nsec / 1e9;
+}
 
 static std::string save(const VImage& img, const char* suffix) {
     void* buf = nullptr;
@@ -148,8 +158,14 @@ int main(int argc, char** argv) {
     const bool staged = argc > i && std::strcmp(argv[i], "--staged") == 0;
     const bool mipmap = argc > i && std::strcmp(argv[i], "--mipmap") == 0;
     i += staged || mipmap;
+    double start = 0, seconds = 0; // the window, when given
+    if (argc > i + 2 && std::strcmp(argv[i], "--window") == 0) {
+        start = std::atof(argv[i + 1]);
+        seconds = std::atof(argv[i + 2]);
+        i += 3;
+    }
     if (argc < i + 3) {
-        std::fprintf(stderr, "usage: vips_minimal [--staged|--mipmap] rotate|thumb ROUNDS FILE...\n");
+        std::fprintf(stderr, "usage: vips_minimal [--staged|--mipmap] [--window START SECONDS] rotate|thumb ROUNDS FILE...\n");
         return 2;
     }
     const std::string chain = argv[i];
@@ -161,16 +177,25 @@ int main(int argc, char** argv) {
         for (int f = i + 2; f < argc; ++f) mipmaps.push_back(make_raw(argv[f]));
     }
     run(argv[i + 2]); // warm-up
+    if (start > 0) {
+        const double wait = start - wall_seconds();
+        if (wait > 0) {
+            const timespec t{static_cast<time_t>(wait), static_cast<long>((wait - static_cast<time_t>(wait)) * 1e9)};
+            nanosleep(&t, nullptr);
+        }
+    }
+    const double end = seconds > 0 ? wall_seconds() + seconds : 0;
     const rusage u0 = usage();
     int images = 0;
     size_t bytes = 0;
-    for (int r = 0; r < rounds; ++r) {
-        for (int f = i + 2; f < argc; ++f, ++images) {
+    for (int r = 0; r < rounds && !(end > 0 && wall_seconds() >= end); ++r) {
+        for (int f = i + 2; f < argc && !(end > 0 && wall_seconds() >= end); ++f, ++images) {
             current = static_cast<size_t>(f - i - 2);
             bytes += run(argv[f]).size();
         }
     }
     const rusage u1 = usage();
+    if (images == 0) return 1;
     std::printf("%.1f %.0f\n", (cpu_ms(u1) - cpu_ms(u0)) / images, static_cast<double>(faults(u1) - faults(u0)) / images);
     std::fprintf(stderr, "%d images, %zu bytes out\n", images, bytes);
     return 0;
