@@ -104,16 +104,12 @@ TEST(IoThreads, SeesTheThreadWaitForEventsAndNotWhileItIsHeld) {
     const auto deadline = Clock::now() + 2s;
     while (!r.threads.one_waits_for_events() && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
     EXPECT_TRUE(r.threads.one_waits_for_events()) << "the idle thread is not seen in epoll_wait";
-    // Both futures taken before the post: the handler must not touch `release` itself, which
-    // ends with this test as soon as it is set.
     std::promise<void> held, release;
-    std::future<void> is_held = held.get_future();
-    std::shared_future<void> released = release.get_future().share();
-    net::post(r.ioc, [&held, released] {
+    net::post(r.ioc, [&held, &release] {
         held.set_value();
-        released.wait();
+        release.get_future().wait();
     });
-    is_held.wait();
+    held.get_future().wait();
     EXPECT_FALSE(r.threads.one_waits_for_events()) << "a thread held in a handler is seen waiting for events";
     release.set_value();
 }
