@@ -32,16 +32,9 @@ void Server::run() {
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
-    IoThreads io_threads;
     std::vector<std::thread> threads;
-    for (int i = 1; i < config_.server.io_threads; ++i) {
-        threads.emplace_back([this, &io_threads] {
-            io_threads.add_this_thread();
-            ioc_.run();
-        });
-    }
-    io_threads.add_this_thread();
-    const Standby standby(ioc_, kStandbyPeriod, standby_ran_, &io_threads);
+    for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    const Standby standby(ioc_, kStandbyPeriod, standby_ran_);
     ioc_.run();
     for (auto& t : threads) t.join();
 }

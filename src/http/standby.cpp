@@ -6,9 +6,8 @@
 
 namespace imgpipe::http {
 
-Standby::Standby(boost::asio::io_context& ioc, std::chrono::milliseconds period, Counter& ran,
-                 const IoThreads* io_threads)
-    : ioc_(ioc), period_(period), ran_(ran), io_threads_(io_threads), thread_([this] { loop(); }) {}
+Standby::Standby(boost::asio::io_context& ioc, std::chrono::milliseconds period, Counter& ran)
+    : ioc_(ioc), period_(period), ran_(ran), thread_([this] { loop(); }) {}
 
 Standby::~Standby() {
     stop_ = true;
@@ -17,10 +16,6 @@ Standby::~Standby() {
 
 void Standby::loop() {
     while (!stop_ && !ioc_.stopped()) {
-        if (io_threads_ && io_threads_->one_waits_for_events()) {
-            std::this_thread::sleep_for(period_);
-            continue;
-        }
         auto beat = std::make_shared<std::atomic<bool>>(false);
         boost::asio::post(ioc_, [beat] { beat->store(true, std::memory_order_release); });
         std::this_thread::sleep_for(period_);

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/metrics.h"
-#include "http/io_threads.h"
 
 #include <boost/asio/io_context.hpp>
 
@@ -16,9 +15,7 @@ namespace imgpipe::http {
 // the standby only sleeps. When none has (each preempted by pixel work on a saturated machine, or
 // held by a slow handler), the standby runs what is ready until the heartbeat has run, so that no
 // connection waits for one particular thread. A thread that mostly sleeps is scheduled soon after
-// it wakes. While one of `io_threads` is blocked waiting for events, nothing is ready, and the
-// standby posts no heartbeat: each one woke that thread (500 wake-ups a second of the thread and
-// of the standby, preempting pixel work; bench/RESULTS.md).
+// it wakes.
 //
 // Why not simply one more thread in run(): threads that share an io_context hand each other the
 // handlers of every connection (a futex wake-up and a hop per event); one thread alone serves a
@@ -26,10 +23,8 @@ namespace imgpipe::http {
 // io_context's resilience.
 class Standby {
 public:
-    // `ran` counts the handlers the standby ran itself (it covered for stalled threads). Without
-    // `io_threads` it posts a heartbeat every period.
-    Standby(boost::asio::io_context& ioc, std::chrono::milliseconds period, Counter& ran,
-            const IoThreads* io_threads = nullptr);
+    // `ran` counts the handlers the standby ran itself (it covered for stalled threads).
+    Standby(boost::asio::io_context& ioc, std::chrono::milliseconds period, Counter& ran);
     ~Standby(); // stops and joins the thread
     Standby(const Standby&) = delete;
     Standby& operator=(const Standby&) = delete;
@@ -41,7 +36,6 @@ private:
     const std::chrono::milliseconds period_;
     std::atomic<bool> stop_{false};
     Counter& ran_;
-    const IoThreads* io_threads_;
     std::thread thread_;
 };
 
