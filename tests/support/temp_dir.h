@@ -1,10 +1,8 @@
 #pragma once
 // A temporary directory for a test, removed with everything in it at the end of the test, and
-// the files it needs: random bytes (the same for a seed), a whole file read back.
+// random bytes to fill its files (the same for a seed); test_images.h reads and writes files.
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -30,13 +28,6 @@ inline std::string random_bytes(size_t n, unsigned seed) {
     std::string s(n, '\0');
     for (auto& c : s) c = static_cast<char>(gen());
     return s;
-}
-
-inline std::string read_whole_file(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 } // namespace imgpipe::test

@@ -9,7 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
+
 #include "support/temp_dir.h"
+#include "support/test_images.h"
 
 #include <gtest/gtest.h>
 
@@ -22,12 +24,12 @@ namespace {
 namespace net = boost::asio;
 namespace fs = std::filesystem;
 
-// The helpers of tests/support/temp_dir.h, under this suite's names.
+// The helpers of tests/support (temp_dir.h, test_images.h), under this suite's names.
 struct Dir : test::TempDir {
     Dir() : TempDir("spool-feeder") {}
 };
 std::string random_bytes(size_t n) { return test::random_bytes(n, 7); }
-std::string read_file(const fs::path& p) { return test::read_whole_file(p); }
+using test::read_file;
 
 // Runs `body` as a coroutine on a strand of `ioc` until it ends; rethrows what it threw.
 template <class F>

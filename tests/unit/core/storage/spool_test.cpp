@@ -5,6 +5,7 @@
 #include "core/storage/spool.h"
 
 #include "support/temp_dir.h"
+#include "support/test_images.h"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +16,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The helpers of tests/support/temp_dir.h, under this suite's names.
+// The helpers of tests/support (temp_dir.h, test_images.h), under this suite's names.
 struct Dir : test::TempDir {
     Dir() : TempDir("spool") {}
 };
 std::string random_bytes(size_t n) { return test::random_bytes(n, 11); }
-std::string read_file(const fs::path& p) { return test::read_whole_file(p); }
+using test::read_file;
 
 // As curl hands a download over: pieces of at most 16 KB (CURL_MAX_WRITE_SIZE), from one thread.
 void append_in_pieces(Spool& spool, std::string_view data) {
