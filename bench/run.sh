@@ -248,8 +248,9 @@ if part cold; then
     programs_in_window() {
         local a b
         a=$(mktemp)
-        taskset -c "$CPU_PIN" "$WORK/vips_minimal" --mipmap --window "$2" "$DURATION" "$1" 100000 "${files[@]}" >"$a" 2>/dev/null &
-        b=$(taskset -c "$CPU_PIN" "$WORK/vips_minimal" --mipmap --window "$2" "$DURATION" "$1" 100000 "${files[@]}" 2>/dev/null) || true
+        program() { taskset -c "$CPU_PIN" "$WORK/vips_minimal" --mipmap --window "$2" "$DURATION" "$1" 100000 "${files[@]}" 2>/dev/null; }
+        program "$@" >"$a" &
+        b=$(program "$@") || true
         wait $! || true
         printf '%s\n%s\n' "$(cat "$a")" "$b" | awk 'NF == 2 {c += $1; f += $2; n++} END {if (n == 2) printf "%.1f %.0f\n", c / 2, f / 2}'
         rm -f "$a"

@@ -185,11 +185,12 @@ int main(int argc, char** argv) {
         }
     }
     const double end = seconds > 0 ? wall_seconds() + seconds : 0;
+    auto window_over = [end] { return end > 0 && wall_seconds() >= end; };
     const rusage u0 = usage();
     int images = 0;
     size_t bytes = 0;
-    for (int r = 0; r < rounds && !(end > 0 && wall_seconds() >= end); ++r) {
-        for (int f = i + 2; f < argc && !(end > 0 && wall_seconds() >= end); ++f, ++images) {
+    for (int r = 0; r < rounds && !window_over(); ++r) {
+        for (int f = i + 2; f < argc && !window_over(); ++f, ++images) {
             current = static_cast<size_t>(f - i - 2);
             bytes += run(argv[f]).size();
         }
