@@ -11,8 +11,8 @@ function request()
     local id, k = next_photo()
     local path
     if mode == "imgpipe-rotate" or mode == "ipx-rotate" then
-        -- both sides cycle fast around 200x100 (the minimal program's size): any stretch of
-        -- requests averages it; (k % 21, 4k % 11) repeats only after 231, when the angle moves
+        -- both sides cycle fast around 200x100: any stretch of requests averages it (vips_minimal
+        -- --mipmap makes the same sizes); (k % 21, 4k % 11) repeats only after 231, when the angle moves
         local w, h = 190 + k % 21, 95 + (4 * k) % 11
         local angle = string.format("10.%06d", math.floor(k / 231) % 1000000)
         if mode == "imgpipe-rotate" then

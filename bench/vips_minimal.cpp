@@ -3,9 +3,10 @@
 // instead: decode, one op, encode, at every stage of the chain.
 //
 // With --mipmap it starts, as imgpipe does for a new variant of a large upload, from a 1024-pixel
-// raw copy of the original kept in memory (made once per file, not timed).
+// raw copy of the original kept in memory (made once per file, not timed), and makes the sizes
+// bench/variants.lua asks the service for (with --fixed: always 200x100 / 400x300).
 //
-//   vips_minimal [--staged|--mipmap] [--window START SECONDS] rotate|thumb ROUNDS FILE...
+//   vips_minimal [--staged|--mipmap [--fixed]] [--window START SECONDS] rotate|thumb ROUNDS FILE...
 // prints CPU milliseconds and page faults (minor + major) per image. With --window it makes its
 // mipmaps and warms up, waits for the wall-clock time START (seconds since the epoch, as
 // `date +%s.%N` prints it), and stops SECONDS later (or after ROUNDS rounds): bench/run.sh runs
@@ -127,23 +128,50 @@ static VImage from_raw(const Raw& r) {
 }
 
 static size_t current = 0; // which mipmap the next call uses
+static long variant = 0;    // how many images were made: picks the next size (sizes below)
+static bool fixed = false;  // --fixed: always 200x100 / 400x300
+
+// The sizes bench/variants.lua asks the service for, in the same order: both sides cycle fast
+// around 200x100 (rotate) and 400x300 (thumb), so that every request is a variant nobody asked for
+// before. The program makes the same sizes: exactly 400x300 from the 1024x640 mipmaps (15/32,
+// then 5/6 across) costs ~7% less CPU than the sizes around it, nearly all in libvips' resampling
+// loops (bench/RESULTS.md), which would be a difference of work, not of overhead.
+struct Size {
+    int width, height;
+};
+static Size rotate_size(long k) {
+    return fixed ? Size{200, 100} : Size{190 + int(k % 21), 95 + int(4 * k % 11)};
+}
+static Size thumb_size(long k) {
+    if (fixed) return {400, 300};
+    return {380 + int(k % 41), 270 + int(3 * k % 61) + 61 * int(k / 2501)};
+}
+
+static VImage resized_to(const VImage& img, Size to) {
+    return img.resize(double(to.width) / img.width(),
+                      VImage::option()->set("vscale", double(to.height) / img.height()));
+}
+
+// As the planner does (src/core/pipeline/plan.cpp): the smallest uniform shrink of the original
+// (2560x1600 here) that keeps `oversample` times the pixels the final resize needs.
+static VImage shrunk_for(const Raw& r, double bw, double bh, Size to, double oversample) {
+    const double s = oversample * std::max(to.width / bw, to.height / bh);
+    const double w = std::ceil(2560 * s), h = std::ceil(1600 * s);
+    return from_raw(r).resize(std::max(w / r.width, h / r.height));
+}
 
 static std::string rotate_mipmap(const char*) {
-    const Raw& r = mipmaps[current];
+    const Size to = rotate_size(variant++);
     const double a = 10 * M_PI / 180, w = 2560, h = 1600; // the originals' size
     const double bw = w * std::cos(a) + h * std::sin(a), bh = w * std::sin(a) + h * std::cos(a);
-    const double s = 2 * std::max(200 / bw, 100 / bh);
-    VImage img = from_raw(r).resize(std::ceil(w * s) / r.width).copy_memory();
+    VImage img = shrunk_for(mipmaps[current], bw, bh, to, 2).copy_memory();
     img = rotate_ccw(img, 10).copy_memory();
-    img = img.premultiply().resize(200.0 / img.width(), VImage::option()->set("vscale", 100.0 / img.height()));
-    return save(img.unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
+    return save(resized_to(img.premultiply(), to).unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
 }
 
 static std::string thumb_mipmap(const char*) {
-    const Raw& r = mipmaps[current];
-    VImage img = from_raw(r).resize(300.0 / r.height); // 480x300
-    img = img.resize(400.0 / img.width(), VImage::option()->set("vscale", 300.0 / img.height()));
-    return save(img, kWebp);
+    const Size to = thumb_size(variant++);
+    return save(resized_to(shrunk_for(mipmaps[current], 2560, 1600, to, 1), to), kWebp);
 }
 
 int main(int argc, char** argv) {
@@ -158,6 +186,7 @@ int main(int argc, char** argv) {
     const bool staged = argc > i && std::strcmp(argv[i], "--staged") == 0;
     const bool mipmap = argc > i && std::strcmp(argv[i], "--mipmap") == 0;
     i += staged || mipmap;
+    if (mipmap && argc > i && std::strcmp(argv[i], "--fixed") == 0) fixed = true, ++i;
     double start = 0, seconds = 0; // the window, when given
     if (argc > i + 2 && std::strcmp(argv[i], "--window") == 0) {
         start = std::atof(argv[i + 1]);
@@ -165,7 +194,8 @@ int main(int argc, char** argv) {
         i += 3;
     }
     if (argc < i + 3) {
-        std::fprintf(stderr, "usage: vips_minimal [--staged|--mipmap] [--window START SECONDS] rotate|thumb ROUNDS FILE...\n");
+        std::fprintf(stderr, "usage: vips_minimal [--staged|--mipmap [--fixed]] [--window START SECONDS] "
+                             "rotate|thumb ROUNDS FILE...\n");
         return 2;
     }
     const std::string chain = argv[i];
