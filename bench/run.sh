@@ -8,8 +8,9 @@
 #   ONLY="avif saturated" bench/run.sh   only those parts, of: cold (the chains against IPX and the
 #                              minimal libvips program), cached, coalesce, upload, big, avif, saturated
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
-#   CACHED_ROUNDS=9 CACHED_SECONDS=4 bench/run.sh   rounds of the stored-hit comparison, imgpipe and nginx in turn
-#                              (default 3; the round of the median ratio is reported)
+#   CACHED_ROUNDS=15 CACHED_SECONDS=4 bench/run.sh   rounds of the stored-hit comparison and
+#                              their length: imgpipe and nginx in turn, which one first alternating
+#                              (default 9 rounds of 4 s; the round of the median ratio is reported)
 #   CPU_ROUNDS=7 bench/run.sh  rounds of the CPU comparison with the minimal libvips program: the
 #                              service (c=2) and two programs in the same seconds on one CPU
 #                              (CPU_PIN, default the last), wrk on the others (default 5; median)
@@ -334,14 +335,10 @@ EOF
     # reported; every round's ratio is printed.
     CACHED_RATIOS=""
     ROUND_LINES=()
+    imgpipe_round() { img=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID"); }
+    nginx_round() { ngx=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}"); }
     for ((round = 0; round < ${CACHED_ROUNDS:-9}; round++)); do
-        if ((round % 2 == 0)); then
-            img=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID")
-            ngx=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}")
-        else
-            ngx=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}")
-            img=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID")
-        fi
+        if ((round % 2 == 0)); then imgpipe_round; nginx_round; else nginx_round; imgpipe_round; fi
         r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
         CACHED_RATIOS+="$r "
         ROUND_LINES+=("$r|$img|$ngx")

@@ -105,10 +105,12 @@ static std::string thumb_staged(const char* file) {
     return save(VImage::new_from_buffer(a, ""), kWebp);
 }
 
-// The mipmaps, made before timing starts: raw upright sRGB pixels, at most 1024 on a side.
+// The mipmaps, made before timing starts: raw upright sRGB pixels, at most 1024 on a side, and the
+// upright size of the original they were made from (what imgpipe plans with).
 struct Raw {
     std::string pixels;
     int width, height, bands;
+    double original_width, original_height;
 };
 static std::vector<Raw> mipmaps;
 
@@ -116,7 +118,11 @@ static Raw make_raw(const char* file) {
     VImage img = VImage::thumbnail(file, 1024, VImage::option()->set("height", 1024)).copy_memory();
     size_t size = 0;
     void* data = img.write_to_memory(&size);
-    Raw r{std::string(static_cast<char*>(data), size), img.width(), img.height(), img.bands()};
+    VImage head = VImage::new_from_file(file);
+    const bool turned = vips_image_get_orientation_swap(head.get_image());
+    const int w = turned ? head.height() : head.width(), h = turned ? head.width() : head.height();
+    Raw r{std::string(static_cast<char*>(data), size), img.width(), img.height(), img.bands(),
+          double(w), double(h)};
     g_free(data);
     return r;
 }
@@ -140,7 +146,8 @@ struct Size {
     int width, height;
 };
 static Size rotate_size(long k) {
-    return fixed ? Size{200, 100} : Size{190 + int(k % 21), 95 + int(4 * k % 11)};
+    if (fixed) return {200, 100};
+    return {190 + int(k % 21), 95 + int(4 * k % 11)};
 }
 static Size thumb_size(long k) {
     if (fixed) return {400, 300};
@@ -152,26 +159,30 @@ static VImage resized_to(const VImage& img, Size to) {
                       VImage::option()->set("vscale", double(to.height) / img.height()));
 }
 
-// As the planner does (src/core/pipeline/plan.cpp): the smallest uniform shrink of the original
-// (2560x1600 here) that keeps `oversample` times the pixels the final resize needs.
+// As imgpipe plans and runs it (src/core/pipeline/plan.cpp, execute_from in execute.cpp): the
+// smallest uniform shrink of the original that keeps `oversample` times the pixels the final
+// resize needs from a box of bw x bh (the original, or its bounds once rotated), made from the
+// mipmap in one uniform resize.
 static VImage shrunk_for(const Raw& r, double bw, double bh, Size to, double oversample) {
     const double s = oversample * std::max(to.width / bw, to.height / bh);
-    const double w = std::ceil(2560 * s), h = std::ceil(1600 * s);
+    const double w = std::ceil(r.original_width * s), h = std::ceil(r.original_height * s);
     return from_raw(r).resize(std::max(w / r.width, h / r.height));
 }
 
 static std::string rotate_mipmap(const char*) {
     const Size to = rotate_size(variant++);
-    const double a = 10 * M_PI / 180, w = 2560, h = 1600; // the originals' size
+    const Raw& r = mipmaps[current];
+    const double a = 10 * M_PI / 180, w = r.original_width, h = r.original_height;
     const double bw = w * std::cos(a) + h * std::sin(a), bh = w * std::sin(a) + h * std::cos(a);
-    VImage img = shrunk_for(mipmaps[current], bw, bh, to, 2).copy_memory();
+    VImage img = shrunk_for(r, bw, bh, to, 2).copy_memory();
     img = rotate_ccw(img, 10).copy_memory();
     return save(resized_to(img.premultiply(), to).unpremultiply().cast(VIPS_FORMAT_UCHAR), ".png");
 }
 
 static std::string thumb_mipmap(const char*) {
     const Size to = thumb_size(variant++);
-    return save(resized_to(shrunk_for(mipmaps[current], 2560, 1600, to, 1), to), kWebp);
+    const Raw& r = mipmaps[current];
+    return save(resized_to(shrunk_for(r, r.original_width, r.original_height, to, 1), to), kWebp);
 }
 
 int main(int argc, char** argv) {
