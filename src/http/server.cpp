@@ -4,14 +4,18 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -20,38 +24,75 @@ namespace imgpipe::http {
 namespace net = boost::asio;
 using net::ip::tcp;
 
+namespace {
+
+std::vector<std::unique_ptr<net::io_context>> make_contexts(int n) {
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    // 2: the context's thread and the standby may run it at once.
+    for (int i = 0; i < n; ++i) contexts.push_back(std::make_unique<net::io_context>(2));
+    return contexts;
+}
+
+} // namespace
+
 Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listener)
     : api_(api), config_(config), url_(listener.url()), cors_(config.server.cors_origins),
-      ioc_(config.server.io_threads + 1), spool_threads_(static_cast<size_t>(std::max(2, config.server.io_threads))), acceptor_(ioc_, listener.protocol(), listener.release()),
+      contexts_(make_contexts(config.server.io_threads)), ioc_(*contexts_[0]),
+      spool_threads_(static_cast<size_t>(std::max(2, config.server.io_threads))),
       signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics),
-      standby_ran_(metrics.counter("imgpipe_io_standby_handlers_total",
-                                   "Network handlers run by the standby thread while every I/O thread was stalled.")) {}
+      standby_ran_(
+          metrics.counter("imgpipe_io_standby_handlers_total",
+                          "Network handlers run by the standby thread while every I/O thread was stalled.")) {
+    const auto protocol = listener.protocol();
+    const int fd = listener.release();
+    for (auto& c : contexts_) {
+        const int own = acceptors_.empty() ? fd : ::dup(fd);
+        if (own < 0) throw std::system_error(errno, std::generic_category(), "dup of the listening socket");
+        // On a strand: the accept loop and the close at shutdown may otherwise run at once (the
+        // context's thread and the Standby).
+        acceptors_.push_back(std::make_unique<tcp::acceptor>(net::make_strand(*c), protocol, own));
+    }
+}
 
 void Server::run() {
-    net::co_spawn(ioc_, accept_loop(), net::detached);
+    for (size_t i = 0; i < acceptors_.size(); ++i) {
+        net::co_spawn(acceptors_[i]->get_executor(), accept_loop(*acceptors_[i], *contexts_[i]),
+                      net::detached);
+    }
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
+    // The other contexts have no work until a connection comes; the guards keep them running
+    // until the drain stops them.
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
     std::vector<std::thread> threads;
-    for (int i = 1; i < config_.server.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
-    const Standby standby(ioc_, kStandbyPeriod, standby_ran_);
+    std::vector<net::io_context*> contexts;
+    for (auto& c : contexts_) {
+        contexts.push_back(c.get());
+        if (c.get() == &ioc_) continue;
+        guards.push_back(net::make_work_guard(*c));
+        threads.emplace_back([c = c.get()] { c->run(); });
+    }
+    const Standby standby(std::move(contexts), kStandbyPeriod, standby_ran_);
     ioc_.run();
+    for (auto& c : contexts_) c->stop();
     for (auto& t : threads) t.join();
 }
 
-net::awaitable<void> Server::accept_loop() {
+net::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, net::io_context& context) {
     while (!stopping_) {
         boost::system::error_code ec;
-        tcp::socket socket = co_await acceptor_.async_accept(
-            net::make_strand(ioc_), net::redirect_error(net::use_awaitable, ec));
+        // On a strand of this context: the Standby may run its handlers while its thread stalls.
+        tcp::socket socket = co_await acceptor.async_accept(net::make_strand(context),
+                                                            net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             if (stopping_) break;
             spdlog::warn("accept failed: {}", ec.message());
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_, observer_,
-                                                 spool_threads_);
+        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_,
+                                                 observer_, spool_threads_);
         {
             std::lock_guard lock(mutex_);
             sessions_.insert(session);
@@ -74,10 +115,14 @@ net::awaitable<void> Server::accept_loop() {
 void Server::begin_shutdown() {
     spdlog::info("stopping: no new connections, finishing requests in flight");
     stopping_ = true;
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    drain(std::chrono::steady_clock::now() +
-          std::chrono::milliseconds(config_.server.shutdown_grace_ms));
+    // Each acceptor is closed on its own strand (its accept loop may be running).
+    for (auto& a : acceptors_) {
+        net::post(a->get_executor(), [&a = *a] {
+            boost::system::error_code ec;
+            a.close(ec);
+        });
+    }
+    drain(std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.server.shutdown_grace_ms));
 }
 
 void Server::drain(std::chrono::steady_clock::time_point deadline) {

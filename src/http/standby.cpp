@@ -6,26 +6,47 @@
 
 namespace imgpipe::http {
 
-Standby::Standby(boost::asio::io_context& ioc, std::chrono::milliseconds period, Counter& ran)
-    : ioc_(ioc), period_(period), ran_(ran), thread_([this] { loop(); }) {}
+Standby::Standby(std::vector<boost::asio::io_context*> contexts, std::chrono::milliseconds period,
+                 Counter& ran)
+    : contexts_(std::move(contexts)), period_(period), ran_(ran), thread_([this] { loop(); }) {}
 
 Standby::~Standby() {
     stop_ = true;
     thread_.join();
 }
 
+bool Standby::stopped() const {
+    if (stop_) return true;
+    for (auto* ioc : contexts_) {
+        if (ioc->stopped()) return true;
+    }
+    return false;
+}
+
 void Standby::loop() {
-    while (!stop_ && !ioc_.stopped()) {
-        auto beat = std::make_shared<std::atomic<bool>>(false);
-        boost::asio::post(ioc_, [beat] { beat->store(true, std::memory_order_release); });
+    std::vector<std::shared_ptr<std::atomic<bool>>> beats(contexts_.size());
+    while (!stopped()) {
+        for (size_t i = 0; i < contexts_.size(); ++i) {
+            beats[i] = std::make_shared<std::atomic<bool>>(false);
+            boost::asio::post(*contexts_[i],
+                              [beat = beats[i]] { beat->store(true, std::memory_order_release); });
+        }
         std::this_thread::sleep_for(period_);
-        // The heartbeat not run: every thread of the io_context is busy or off the CPU.
-        while (!beat->load(std::memory_order_acquire) && !stop_ && !ioc_.stopped()) {
-            const size_t n = ioc_.poll();
-            if (n == 0) {
-                std::this_thread::yield();
+        // A heartbeat not run: that context's thread is busy or off the CPU. Run what it has ready
+        // (the heartbeat among it), each stalled context in turn, until every heartbeat has run.
+        bool pending = true;
+        while (pending && !stopped()) {
+            pending = false;
+            size_t ran = 0;
+            for (size_t i = 0; i < contexts_.size(); ++i) {
+                if (beats[i]->load(std::memory_order_acquire)) continue;
+                pending = true;
+                ran += contexts_[i]->poll();
+            }
+            if (ran == 0) {
+                if (pending) std::this_thread::yield();
             } else {
-                ran_.inc(n);
+                ran_.inc(ran);
             }
         }
     }

@@ -1,6 +1,7 @@
-// Standby on a real io_context run by one thread: when that thread is held, a ready handler runs
-// on the standby within a few periods, not when the thread is free again; when the thread keeps
-// up, the standby runs nothing itself.
+// Standby on real io_contexts, each run by one thread: when a thread is held, a ready handler of
+// its context runs on the standby within a few periods, not when the thread is free again; the
+// other contexts' threads go on running their own; when the threads keep up, the standby runs
+// nothing itself.
 #include "core/metrics.h"
 #include "http/standby.h"
 
@@ -55,10 +56,23 @@ TEST(Standby, RunsReadyHandlersWhileTheThreadIsHeld) {
     Counter ran;
     Clock::duration waited{};
     {
-        const Standby standby(r.ioc, 2ms, ran);
+        const Standby standby({&r.ioc}, 2ms, ran);
         waited = wait_while_held(r.ioc, 1000ms);
     }
     EXPECT_LT(waited, 500ms) << "the handler waited for the held thread";
+    EXPECT_GE(ran.value(), 1u);
+}
+
+TEST(Standby, CoversAHeldContextAmongOthers) {
+    // The held context is the second: the standby looks at each context, not only the first.
+    Running free, held;
+    Counter ran;
+    Clock::duration waited{};
+    {
+        const Standby standby({&free.ioc, &held.ioc}, 2ms, ran);
+        waited = wait_while_held(held.ioc, 1000ms);
+    }
+    EXPECT_LT(waited, 500ms) << "the held context's handler waited for its thread";
     EXPECT_GE(ran.value(), 1u);
 }
 
@@ -75,7 +89,7 @@ TEST(Standby, IdleWhileTheThreadKeepsUp) {
     {
         // A period of 20 ms, not the service's 2: on a loaded machine a thread woken from its wait
         // often starts a few milliseconds late, which this test is not about.
-        const Standby standby(r.ioc, 20ms, ran);
+        const Standby standby({&r.ioc}, 20ms, ran);
         for (int i = 0; i < 1000; ++i) {
             std::promise<void> done;
             net::post(r.ioc, [&done] { done.set_value(); });
@@ -95,7 +109,7 @@ TEST(Standby, EndsWhenTheIoContextStops) {
     auto guard = net::make_work_guard(ioc);
     std::thread t([&ioc] { ioc.run(); });
     {
-        const Standby standby(ioc, 2ms, ran);
+        const Standby standby({&ioc}, 2ms, ran);
         std::this_thread::sleep_for(10ms);
         ioc.stop();
     } // the destructor joins: this test hangs if the standby does not end
