@@ -7,6 +7,10 @@ WORK=${WORK:-$(dirname "$0")/.work}
 mkdir -p "$WORK/pkg" "$WORK/corpus"
 cd "$WORK"
 if [ ! -f corpus/big-8000.jpg ]; then
+    if ! command -v vips >/dev/null; then # the 8000x8000 variant is made with libvips' command
+        sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_=sudo
+        $sudo_ apt-get install -y -qq libvips-tools >/dev/null
+    fi
     if ! ls pkg/plasma-workspace-wallpapers_*.deb >/dev/null 2>&1; then
         (cd pkg && apt-get download plasma-workspace-wallpapers >/dev/null)
     fi

@@ -40,7 +40,7 @@ WRK=$!
     n=0
     while kill -0 $WRK 2>/dev/null; do
         n=$((n + 1))
-        curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+        curl -s -o /dev/null -w "%{http_code} %{time_total} probe-$n\n" -H "X-Request-Id: probe-$n" \
             "http://127.0.0.1:$PORT/image/$FIRST/scale:$((100 + n % 500))x$((100 + n / 500))%7Cconvert:webp/" || true
         sleep 0.2
     done
@@ -50,8 +50,8 @@ watch_memory $PID $PORT "$MINUTES"
 wait $WRK || true
 wait $PROBE 2>/dev/null || true
 grep -E "STATUSES|RESULT" "$WORK/saturate-wrk.txt" || cat "$WORK/saturate-wrk.txt"
-python3 - "$WORK/saturate-wrk.txt" "$WORK/saturate-probe.txt" <<'PY'
-import sys
+python3 - "$WORK/saturate-wrk.txt" "$WORK/saturate-probe.txt" "$WORK/saturate.log" <<'PY'
+import re, sys
 statuses = {}
 for line in open(sys.argv[1]):
     if line.startswith("STATUSES"):
@@ -61,16 +61,29 @@ for line in open(sys.argv[1]):
 other_5xx = sum(n for code, n in statuses.items() if code >= 500 and code != 503)
 print(f"answers: {sum(statuses.values())}; 2xx {sum(n for c, n in statuses.items() if c < 300)}; "
       f"503 {statuses.get(503, 0)}; other 5xx {other_5xx} (target 0)")
-probe = [l.split() for l in open(sys.argv[2]) if l.strip()]
+probe = [l.split() for l in open(sys.argv[2]) if l.strip()]  # code, seconds, request id
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(len(xs) * p))] * 1000 if xs else float("nan")
-for code in sorted({c for c, _ in probe}):
-    times = [float(t) for c, t in probe if c == code]
+for code in sorted({c for c, *_ in probe}):
+    times = [float(t) for c, t, *_ in probe if c == code]
     print(f"probe {code}: {len(times)} answers, p50 {pct(times, .5):.1f} ms, p99 {pct(times, .99):.1f} ms, "
           f"max {max(times) * 1000:.1f} ms")
-overload = [float(t) for c, t in probe if c == "503"]
+overload = [float(t) for c, t, *_ in probe if c == "503"]
 if overload:
     print(f"overload answered in at most {max(overload) * 1000:.1f} ms (target within 50 ms)")
+# Where the slowest 503s spent their time: the service's own duration (access log: from the
+# request's first byte read to its answer written) against the client's (connect, the kernel's
+# queues, curl's own turns on a saturated CPU).
+served = {}
+for line in open(sys.argv[3], errors="replace"):
+    rid = re.search(r'request_id[":=]+(probe-\d+)', line)
+    ms = re.search(r'duration_ms[":=]+([\d.]+)', line)
+    if rid and ms:
+        served[rid.group(1)] = float(ms.group(1))
+slowest = sorted((float(t), rid) for c, t, *rest in probe if c == "503" for rid in rest[:1])[-5:]
+if slowest and served:
+    print("slowest 503s, client ms / in the service ms: " +
+          ", ".join(f"{t * 1000:.1f} / {served.get(rid, float('nan')):.1f}" for t, rid in reversed(slowest)))
 PY
 echo "data directory: $(du -sh "$WORK/saturate-data" | cut -f1)"
