@@ -15,10 +15,12 @@ namespace imgpipe {
 // All configuration, one struct of sub-structs. The default member initialisers are the documented
 // defaults (README "Configuration"); src/core/config.cpp binds every field to a flag and an
 // IMGPIPE_* environment variable. No other code reads the environment.
-// One network thread per 4 cores, at least one. One thread serves a stored hit with ~30% less CPU
-// than two sharing the connections (bench/RESULTS.md, 2026-12-03 noon); a Standby thread covers
-// for it when it stalls (http/standby.h). The other cores are for pixel work.
-inline int default_io_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency() / 4)); }
+// One network thread per 2 cores, at least two, each with its own connections and io_context (a
+// thread with its own serves a stored hit with ~30% less CPU than two sharing them, bench/
+// RESULTS.md, 2026-12-03 noon); with one, stored hits lose a third of their rate whenever that
+// thread's core is slow or shared (2026-12-04 night). A Standby covers for a thread that stalls
+// (http/standby.h).
+inline int default_io_threads() { return std::max(2, static_cast<int>(std::thread::hardware_concurrency() / 2)); }
 
 struct ServerConfig {
     std::string host = "127.0.0.1";

@@ -42,7 +42,7 @@ Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listen
       signals_(ioc_, SIGINT, SIGTERM), drain_timer_(ioc_), observer_(metrics),
       standby_ran_(
           metrics.counter("imgpipe_io_standby_handlers_total",
-                          "Network handlers run by the standby thread while every I/O thread was stalled.")) {
+                          "Network handlers run by the standby thread while their I/O thread was stalled.")) {
     const auto protocol = listener.protocol();
     const int fd = listener.release();
     for (auto& c : contexts_) {
