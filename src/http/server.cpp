@@ -11,7 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -46,7 +46,7 @@ Server::Server(Api& api, const Config& config, Metrics& metrics, Listener listen
     const auto protocol = listener.protocol();
     const int fd = listener.release();
     for (auto& c : contexts_) {
-        const int own = acceptors_.empty() ? fd : ::dup(fd);
+        const int own = acceptors_.empty() ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
         if (own < 0) throw std::system_error(errno, std::generic_category(), "dup of the listening socket");
         // On a strand: the accept loop and the close at shutdown may otherwise run at once (the
         // context's thread and the Standby).
