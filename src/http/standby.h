@@ -21,8 +21,9 @@ namespace imgpipe::http {
 // Why not simply more threads in one io_context's run(): threads that share an io_context hand
 // each other the handlers of every connection (a futex wake-up and a hop per event); a thread with
 // its own connections serves a stored hit with ~30% less CPU (bench/RESULTS.md). One standby for
-// all contexts, not one each: on a saturated machine, every extra runnable thread delays the
-// others (docs/RELIABILITY.md).
+// all contexts, not one each: one thread fewer to schedule on a saturated machine, where every
+// runnable thread delays the others (whether that alone matters was not measured apart:
+// docs/RELIABILITY.md, "A network thread per core, each accepting").
 class Standby {
 public:
     // `ran` counts the handlers the standby ran itself (it covered for stalled threads).
