@@ -62,8 +62,9 @@ void Server::run() {
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) begin_shutdown();
     });
-    // The other contexts have no work until a connection comes; the guards keep them running
-    // until the drain stops them.
+    // The guards keep the other contexts running until the drain stops them, also once their
+    // acceptor is closed and their connections have ended: a context that ran out of work counts
+    // as stopped, which would end the Standby while the first one still drains.
     std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
     std::vector<std::thread> threads;
     std::vector<net::io_context*> contexts;
