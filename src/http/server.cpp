@@ -83,8 +83,9 @@ void Server::run() {
 net::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, net::io_context& context) {
     while (!stopping_) {
         boost::system::error_code ec;
+        tcp::endpoint peer;
         // On a strand of this context: the Standby may run its handlers while its thread stalls.
-        tcp::socket socket = co_await acceptor.async_accept(net::make_strand(context),
+        tcp::socket socket = co_await acceptor.async_accept(net::make_strand(context), peer,
                                                             net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             if (stopping_) break;
@@ -92,8 +93,8 @@ net::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, net::io_contex
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto session = std::make_shared<Session>(std::move(socket), api_, config_, cors_, stopping_,
-                                                 observer_, spool_threads_);
+        auto session = std::make_shared<Session>(std::move(socket), peer.address().to_string(), api_, config_,
+                                                 cors_, stopping_, observer_, spool_threads_);
         {
             std::lock_guard lock(mutex_);
             sessions_.insert(session);

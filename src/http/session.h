@@ -26,12 +26,13 @@ namespace beast = boost::beast;
 // client or the server is done.
 class Session {
 public:
-    // `spool_threads`: where uploads are digested and written while they are received.
-    Session(boost::asio::ip::tcp::socket socket, Api& api, const Config& config, const Cors& cors,
-            const std::atomic<bool>& stopping, RequestObserver& observer,
+    // `spool_threads`: where uploads are digested and written while they are received; `remote`:
+    // the client's address as accept() gave it (asking the socket again costs a getpeername).
+    Session(boost::asio::ip::tcp::socket socket, std::string remote, Api& api, const Config& config,
+            const Cors& cors, const std::atomic<bool>& stopping, RequestObserver& observer,
             boost::asio::thread_pool& spool_threads)
         : stream_(std::move(socket)), api_(api), config_(config), cors_(cors), stopping_(stopping),
-          observer_(observer), spool_threads_(spool_threads) {}
+          observer_(observer), spool_threads_(spool_threads), remote_(std::move(remote)) {}
 
     boost::asio::awaitable<void> run();
     auto executor() { return stream_.get_executor(); }
