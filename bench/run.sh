@@ -10,7 +10,9 @@
 #   CHAINS="cover blur" QUICK=1 bench/run.sh   only those cold chains (QUICK=1 is ONLY=cold)
 #   CACHED_ROUNDS=15 CACHED_SECONDS=4 bench/run.sh   rounds of the stored-hit comparison and
 #                              their length: imgpipe and nginx in turn, which one first alternating
-#                              (default 9 rounds of 4 s; the round of the median ratio is reported)
+#                              (default 9 rounds of 4 s; the round of the median ratio is reported;
+#                              each round also measures nginx answering one byte: the floor);
+#                              CLOSE_ROUNDS=3: the same with a new connection per request
 #   CPU_ROUNDS=7 bench/run.sh  rounds of the CPU comparison with the minimal libvips program: the
 #                              service (c=2) and two programs in the same seconds on one CPU
 #                              (CPU_PIN, default the last), wrk on the others (default 5; median)
@@ -363,6 +365,30 @@ EOF
     C_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
     C_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
     C_FLOOR=$(cut -d'|' -f4 <<<"$MEDIAN_ROUND")
+    # Clients that do not keep connections alive: a new connection per request, 16 connections,
+    # CLOSE_ROUNDS rounds (default 3) in turn as above. No target of issue 14; what a connection
+    # costs beside what a request costs.
+    CLOSE_RATIOS=""
+    ROUND_LINES=()
+    close_round() {
+        wrk -t2 -c16 -d"${CACHED_SECONDS:-4}"s --latency -H "Connection: close" -s "$BENCH/cached.lua" "$1" 2>&1 |
+            grep RESULT || true
+    }
+    for ((round = 0; round < ${CLOSE_ROUNDS:-3}; round++)); do
+        if ((round % 2 == 0)); then
+            img=$(close_round "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH")
+            ngx=$(close_round "http://127.0.0.1:$NGINX_PORT/cached.webp")
+        else
+            ngx=$(close_round "http://127.0.0.1:$NGINX_PORT/cached.webp")
+            img=$(close_round "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH")
+        fi
+        r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
+        CLOSE_RATIOS+="$r "
+        ROUND_LINES+=("$r|$img|$ngx")
+    done
+    MEDIAN_ROUND=$(median_round "${ROUND_LINES[@]}")
+    CLOSE_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
+    CLOSE_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
 fi
 
 # ---------------------------------------------------------------- coalescing
@@ -543,6 +569,8 @@ if part cached; then
     echo "| ... the machine's floor in the same rounds: nginx answering one byte, p99 ms; req/s | | nginx $(field p99_ms "$C_FLOOR"); $(field rps "$C_FLOOR") | | |"
     verdict "cached-p99" "$(field p99_ms "$C_IMG")" "<=" 5 " ms"
     echo "| context switches per cached hit (threads alive at the end; nginx: its workers) | $(field switches "$C_IMG") | nginx $(field switches "$C_NGX") | | |"
+    echo "| cached variant, a new connection per request (16 connections), req/s (median of ${CLOSE_ROUNDS:-3} rounds; ratios: $CLOSE_RATIOS) | $(field rps "$CLOSE_IMG") | nginx $(field rps "$CLOSE_NGX") | $(ratio "$(field rps "$CLOSE_IMG")" "$(field rps "$CLOSE_NGX")") | |"
+    echo "| ... p99 ms | $(field p99_ms "$CLOSE_IMG") | nginx $(field p99_ms "$CLOSE_NGX") | | |"
     echo "| If-None-Match with the ETag | HTTP $NOT_MODIFIED | | | 304 |"
     verdict "if-none-match" "$NOT_MODIFIED" "==" 304
 fi
