@@ -330,65 +330,59 @@ EOF
     pids+=("$NGINX_PID")
     wait_port $NGINX_PORT cached.webp
     mapfile -t NGINX_WORKERS < <(pgrep -P "$NGINX_PID")
-    # cached URL PID... -> the RESULT line, then "switches=<context switches per request>"
+    # cached URL PID... -> the RESULT line, then "switches=<context switches per request>";
+    # WRK_ARGS: wrk's connections (and headers)
     cached() {
         local url=$1 before out
         shift
         before=$(ctx_switches "$@")
-        out=$(wrk -t2 -c64 -d"${CACHED_SECONDS:-4}"s --latency -s "$BENCH/cached.lua" "$url" 2>&1 | grep RESULT || true)
+        out=$(wrk -t2 "${WRK_ARGS[@]}" -d"${CACHED_SECONDS:-4}"s --latency -s "$BENCH/cached.lua" "$url" 2>&1 |
+            grep RESULT || true)
         echo "$out switches=$(awk -v d=$(($(ctx_switches "$@") - before)) -v n="$(field 'RESULT requests' "$out")" \
             'BEGIN {if (n > 0) printf "%.3f", d / n}')"
     }
-    # CACHED_ROUNDS rounds of CACHED_SECONDS each, imgpipe and nginx in turn, which one first
-    # alternating. These VMs' vCPUs change speed from one minute to the next (one ran at half speed
-    # for a minute, then the other: bench/vcpu_speed.c), and in 3 rounds of 10-second windows a
-    # round's ratio moved by 0.24-0.36 within one run (bench/RESULTS.md): short windows in turn put
-    # both servers in the same seconds as near as two can be. The round of the median ratio is
-    # reported; every round's ratio is printed.
-    # Each round also measures the machine's floor: nginx answering one byte from its configuration
-    # (no file, no ETag), the least work an HTTP answer can be. In a slow phase the p99 of that
-    # floor alone passed 5 ms (bench/RESULTS.md): it tells the phase of a round apart from the server.
-    CACHED_RATIOS=""
-    CACHED_P99S=""
-    ROUND_LINES=()
     imgpipe_round() { img=$(cached "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH" "$IMGPIPE_PID"); }
     nginx_round() { ngx=$(cached "http://127.0.0.1:$NGINX_PORT/cached.webp" "${NGINX_WORKERS[@]}"); }
     floor_round() { flr=$(cached "http://127.0.0.1:$NGINX_PORT/floor" "${NGINX_WORKERS[@]}"); }
-    for ((round = 0; round < ${CACHED_ROUNDS:-9}; round++)); do
-        if ((round % 2 == 0)); then imgpipe_round; nginx_round; floor_round; else floor_round; nginx_round; imgpipe_round; fi
-        r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
-        CACHED_RATIOS+="$r "
-        CACHED_P99S+="$(field p99_ms "$img")/$(field p99_ms "$ngx")/$(field p99_ms "$flr") "
-        ROUND_LINES+=("$r|$img|$ngx|$flr")
-    done
-    MEDIAN_ROUND=$(median_round "${ROUND_LINES[@]}")
-    C_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
-    C_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
-    C_FLOOR=$(cut -d'|' -f4 <<<"$MEDIAN_ROUND")
-    # Clients that do not keep connections alive: a new connection per request, 16 connections,
-    # CLOSE_ROUNDS rounds (default 3) in turn as above. No target of issue 14; what a connection
-    # costs beside what a request costs.
-    CLOSE_RATIOS=""
-    ROUND_LINES=()
-    close_round() {
-        wrk -t2 -c16 -d"${CACHED_SECONDS:-4}"s --latency -H "Connection: close" -s "$BENCH/cached.lua" "$1" 2>&1 |
-            grep RESULT || true
+    # in_turn N ROUND...: N rounds of the round functions, in the order given in even rounds and
+    # the reverse in odd ones -> RATIOS (imgpipe / nginx, each round), P99S (imgpipe/nginx[/floor],
+    # each round), and IMG NGX FLR: the RESULT lines of the round of the median ratio.
+    #
+    # Rounds of CACHED_SECONDS in turn, which one first alternating: these VMs' vCPUs change speed
+    # from one minute to the next (one ran at half speed for a minute, then the other:
+    # bench/vcpu_speed.c), and in 3 rounds of 10-second windows a round's ratio moved by 0.24-0.36
+    # within one run (bench/RESULTS.md): short windows in turn put both servers in the same seconds
+    # as near as two can be.
+    in_turn() {
+        local n=$1 round i img ngx flr="" r lines=()
+        shift
+        RATIOS=""
+        P99S=""
+        for ((round = 0; round < n; round++)); do
+            if ((round % 2 == 0)); then
+                for ((i = 1; i <= $#; i++)); do "${!i}"; done
+            else
+                for ((i = $#; i >= 1; i--)); do "${!i}"; done
+            fi
+            r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
+            RATIOS+="$r "
+            P99S+="$(field p99_ms "$img")/$(field p99_ms "$ngx")${flr:+/$(field p99_ms "$flr")} "
+            lines+=("$r|$img|$ngx|$flr")
+        done
+        IFS='|' read -r _ IMG NGX FLR <<<"$(median_round "${lines[@]}")"
     }
-    for ((round = 0; round < ${CLOSE_ROUNDS:-3}; round++)); do
-        if ((round % 2 == 0)); then
-            img=$(close_round "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH")
-            ngx=$(close_round "http://127.0.0.1:$NGINX_PORT/cached.webp")
-        else
-            ngx=$(close_round "http://127.0.0.1:$NGINX_PORT/cached.webp")
-            img=$(close_round "http://127.0.0.1:$IMGPIPE_PORT$CACHED_PATH")
-        fi
-        r=$(ratio "$(field rps "$img")" "$(field rps "$ngx")")
-        CLOSE_RATIOS+="$r "
-        ROUND_LINES+=("$r|$img|$ngx")
-    done
-    MEDIAN_ROUND=$(median_round "${ROUND_LINES[@]}")
-    CLOSE_IMG=$(cut -d'|' -f2 <<<"$MEDIAN_ROUND")
-    CLOSE_NGX=$(cut -d'|' -f3 <<<"$MEDIAN_ROUND")
+    # 64 keep-alive connections, CACHED_ROUNDS rounds. Each round also measures the machine's
+    # floor: nginx answering one byte from its configuration (no file, no ETag), the least work an
+    # HTTP answer can be. In a slow phase the p99 of that floor alone passed 5 ms
+    # (bench/RESULTS.md): it tells the phase of a round apart from the server.
+    WRK_ARGS=(-c64)
+    in_turn "${CACHED_ROUNDS:-9}" imgpipe_round nginx_round floor_round
+    CACHED_RATIOS=$RATIOS CACHED_P99S=$P99S C_IMG=$IMG C_NGX=$NGX C_FLOOR=$FLR
+    # Clients that do not keep connections alive: a new connection per request, 16 connections,
+    # CLOSE_ROUNDS rounds. No target of issue 14; what a connection costs beside what a request costs.
+    WRK_ARGS=(-c16 -H "Connection: close")
+    in_turn "${CLOSE_ROUNDS:-3}" imgpipe_round nginx_round
+    CLOSE_RATIOS=$RATIOS CLOSE_IMG=$IMG CLOSE_NGX=$NGX
 fi
 
 # ---------------------------------------------------------------- coalescing
